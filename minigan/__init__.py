@@ -1,0 +1,7 @@
+"""minigan: GANs from scratch on NumPy or CuPy, every backward pass written by hand."""
+__version__ = "0.1.0"
+
+from . import backend  # noqa: E402  (first: picks the backend from MINIGAN_BACKEND)
+from . import gradcheck, losses, nn, optim  # noqa: E402
+
+__all__ = ["backend", "nn", "optim", "losses", "gradcheck", "__version__"]

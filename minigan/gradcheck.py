@@ -1,0 +1,186 @@
+"""Numerical gradient checking: is a hand-written backward pass right?
+
+Central differences approximate a derivative with error O(eps^2):
+
+    dL/dx_i ~ (L(x + eps e_i) - L(x - eps e_i)) / (2 eps)
+
+Small tensors are checked element by element; large ones along a few random
+unit directions v, comparing (L(x + eps v) - L(x - eps v)) / (2 eps) with
+<dL/dx, v>. Both errors are *relative to the size of the gradient*:
+
+    element-wise:      max_i |a_i - n_i| / max(max_i |a_i|, max_i |n_i|)
+    random direction:  max_v |<a, v> - n_v| / max(|a|, tiny)      (|v| = 1)
+
+so a planted 1% mistake reads ~1e-2 while a correct float64 backward reads
+~1e-9. Checks must run in float64: in float32 the rounding of L itself
+(~1e-7 |L|) divided by 2 eps swamps the derivative.
+
+``check_module(module, x)`` checks dL/dx and every parameter of a module for
+L = sum(module(x) * R) with a fixed random R; ``check_gradients`` is the general
+tool the tests use for ops and losses. See docs/math/gradcheck.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy
+
+from . import backend as B
+
+DEFAULT_TOL = 1e-6
+
+
+@dataclass
+class Row:
+    name: str
+    shape: tuple
+    method: str          # "elementwise", "directions(k)" or "skipped: ..."
+    error: float         # relative error as defined above (nan when skipped)
+    ok: bool
+
+
+@dataclass
+class Report:
+    title: str = ""
+    tol: float = DEFAULT_TOL
+    rows: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    @property
+    def worst(self) -> float:
+        errs = [r.error for r in self.rows if r.error == r.error]
+        return max(errs) if errs else 0.0
+
+    def table(self) -> str:
+        head = f"{'tensor':<22} {'shape':<18} {'method':<16} {'rel. error':>11}  result"
+        lines = [self.title] if self.title else []
+        lines += [head, "-" * len(head)]
+        for r in self.rows:
+            err = "-" if r.error != r.error else f"{r.error:.2e}"
+            lines.append(f"{r.name:<22} {str(tuple(r.shape)):<18} {r.method:<16} {err:>11}  "
+                         f"{'ok' if r.ok else 'FAIL'}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def _as_float(v) -> float:
+    return float(v)
+
+
+def _require_float64(name, arr):
+    if arr.dtype != numpy.float64:
+        raise TypeError(f"gradcheck: {name} has dtype {arr.dtype}; gradient checks need float64 "
+                        f"(cast with .astype(numpy.float64) / module.double())")
+
+
+def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: float = DEFAULT_TOL,
+                    max_elements: int = 128, directions: int = 6, seed: int = 0,
+                    title: str = "") -> Report:
+    """Compare analytic gradients with central differences.
+
+    f        -- a function of no arguments returning the scalar loss; it must read
+                the arrays in ``arrays`` (which are perturbed in place and restored).
+    arrays   -- {name: float64 array} to differentiate with respect to.
+    grads    -- {name: analytic gradient} of the same shapes.
+    Tensors with at most ``max_elements`` entries are checked element by element,
+    larger ones along ``directions`` random unit vectors.
+    """
+    report = Report(title=title, tol=tol)
+    rng = numpy.random.default_rng(seed)
+    for name, x in arrays.items():
+        _require_float64(name, x)
+        a = grads[name]
+        if a is None:
+            report.rows.append(Row(name, x.shape, "skipped: no grad", float("nan"), False))
+            continue
+        if tuple(a.shape) != tuple(x.shape):
+            raise ValueError(f"gradcheck: gradient of {name} has shape {tuple(a.shape)}, "
+                             f"tensor has {tuple(x.shape)}")
+        a = B.to_numpy(a).astype(numpy.float64)
+        xp = B.array_module(x)
+        if x.size <= max_elements:
+            n = numpy.empty(x.size)
+            flat = x.reshape(-1)     # a view: writing it perturbs x
+            for i in range(x.size):
+                old = flat[i].item()
+                flat[i] = old + eps
+                lp = _as_float(f())
+                flat[i] = old - eps
+                lm = _as_float(f())
+                flat[i] = old
+                n[i] = (lp - lm) / (2 * eps)
+            n = n.reshape(x.shape)
+            scale = max(numpy.abs(a).max(initial=0.0), numpy.abs(n).max(initial=0.0))
+            err = numpy.abs(a - n).max(initial=0.0) / scale if scale > 0 else 0.0
+            method = "elementwise"
+        else:
+            norm_a = numpy.linalg.norm(a)
+            err = 0.0
+            orig = x.copy()
+            for _ in range(directions):
+                v = rng.standard_normal(x.shape)
+                v /= numpy.linalg.norm(v)
+                vd = xp.asarray(v)
+                x[...] = orig + eps * vd
+                lp = _as_float(f())
+                x[...] = orig - eps * vd
+                lm = _as_float(f())
+                x[...] = orig
+                numeric = (lp - lm) / (2 * eps)
+                analytic = float((a * v).sum())
+                denom = max(norm_a, abs(numeric), 1e-300)
+                err = max(err, abs(analytic - numeric) / denom)
+            method = f"directions({directions})"
+        report.rows.append(Row(name, x.shape, method, float(err), bool(err <= tol)))
+    return report
+
+
+def check_module(module, x, *, seed: int = 0, eps: float = 1e-6, tol: float = DEFAULT_TOL,
+                 max_elements: int = 128, directions: int = 6, title: str | None = None) -> Report:
+    """Check ``module.backward`` against central differences of L = sum(module(x) * R).
+
+    ``module`` and ``x`` must be float64 (``module.double()``). Reports dL/dx ("input")
+    and every parameter by its ``named_parameters`` name; a frozen module's parameters
+    are reported as skipped (its backward does not compute them, by design).
+    Gradients the module had accumulated are left zeroed.
+    """
+    _require_float64("input", x)
+    for name, p in module.named_parameters():
+        _require_float64(name, p.data)
+    xp = B.array_module(x)
+    y = module.forward(x)
+    R = xp.asarray(numpy.random.default_rng(seed + 1).standard_normal(y.shape))
+    module.zero_grad()
+    dx = module.backward(R)
+
+    def loss():
+        return (module.forward(x) * R).sum()
+
+    arrays, grads = {"input": x}, {"input": dx}
+    params = list(module.named_parameters())
+    if not module.frozen:
+        for name, p in params:
+            arrays[name], grads[name] = p.data, p.grad.copy()
+    report = check_gradients(loss, arrays, grads, eps=eps, tol=tol, max_elements=max_elements,
+                             directions=directions, seed=seed,
+                             title=module._label() if title is None else title)
+    if module.frozen:
+        for name, p in params:
+            report.rows.append(Row(name, p.data.shape, "skipped: frozen", float("nan"), True))
+    module.zero_grad()
+    return report
+
+
+def check_loss(loss_fn, x, *args, seed: int = 0, eps: float = 1e-6, tol: float = DEFAULT_TOL,
+               max_elements: int = 128, title: str = "") -> Report:
+    """Check a loss ``loss_fn(x, *args) -> (value, dL/dx)`` with respect to x."""
+    x = x.copy()
+    _, dx = loss_fn(x, *args)
+    return check_gradients(lambda: loss_fn(x, *args)[0], {"input": x}, {"input": dx}, eps=eps,
+                           tol=tol, max_elements=max_elements, seed=seed,
+                           title=title or getattr(loss_fn, "__name__", "loss"))

@@ -1,0 +1,9 @@
+"""Layers with state around the pure ops in minigan.ops."""
+from . import init
+from .activation import ELU, LeakyReLU, ReLU, Sigmoid, Tanh
+from .linear import Linear
+from .module import Module, Parameter, Sequential, frozen
+from .shape import Flatten, Unflatten
+
+__all__ = ["init", "Module", "Parameter", "Sequential", "frozen", "Linear", "ReLU",
+           "LeakyReLU", "Tanh", "Sigmoid", "ELU", "Flatten", "Unflatten"]

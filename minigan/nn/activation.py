@@ -1,0 +1,73 @@
+"""Activation layers (no parameters): ReLU, LeakyReLU, Tanh, Sigmoid, ELU.
+Math: docs/math/activations.md."""
+from __future__ import annotations
+
+from ..ops import activations as A
+from .module import Module
+
+
+class _Activation(Module):
+    _fwd = None
+    _bwd = None
+
+    def __init__(self):
+        super().__init__()
+        self._cache = None
+
+    def _args(self):
+        return ()
+
+    def forward(self, x):
+        self._check_input(x)
+        y, self._cache = type(self)._fwd(x, *self._args())
+        return y
+
+    def backward(self, dy):
+        cache = self._require_cache(self._cache)
+        self._cache = None
+        return type(self)._bwd(dy, cache)
+
+
+class ReLU(_Activation):
+    _fwd, _bwd = staticmethod(A.relu_forward), staticmethod(A.relu_backward)
+
+
+class Tanh(_Activation):
+    _fwd, _bwd = staticmethod(A.tanh_forward), staticmethod(A.tanh_backward)
+
+
+class Sigmoid(_Activation):
+    _fwd, _bwd = staticmethod(A.sigmoid_forward), staticmethod(A.sigmoid_backward)
+
+
+class LeakyReLU(_Activation):
+    _fwd, _bwd = staticmethod(A.leaky_relu_forward), staticmethod(A.leaky_relu_backward)
+
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        if not negative_slope > 0:
+            # slope <= 0 would break the "sign(y) = sign(x)" shortcut used by the backward
+            raise ValueError(f"LeakyReLU: negative_slope must be > 0, got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+
+    def _args(self):
+        return (self.negative_slope,)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(_Activation):
+    _fwd, _bwd = staticmethod(A.elu_forward), staticmethod(A.elu_backward)
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        if not alpha > 0:
+            raise ValueError(f"ELU: alpha must be > 0, got {alpha!r}")
+        self.alpha = float(alpha)
+
+    def _args(self):
+        return (self.alpha,)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"

@@ -1,0 +1,47 @@
+"""nn.Linear: y = x W^T + b with PyTorch's weight shape (out, in).  Math: docs/math/linear.md."""
+from __future__ import annotations
+
+import numpy
+
+from .. import backend as B
+from ..ops.linear import linear_backward, linear_forward
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """Fully connected layer. x (N, in_features) -> y (N, out_features)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype=numpy.float32, rng=None):
+        super().__init__()
+        for label, v in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(v, (int, numpy.integer)) or v <= 0:
+                raise ValueError(f"Linear: {label} must be a positive integer, got {v!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        xp = B.current().xp
+        self.weight = Parameter(xp.zeros((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(xp.zeros((out_features,), dtype=dtype)) if bias else None
+        init.pytorch_default_(self.weight, self.bias, rng)
+        self._cache = None
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
+
+    def forward(self, x):
+        self._check_input(x, ndim=2, dim=1, size=self.in_features,
+                          what=f"(N, {self.in_features})")
+        b = self.bias.data if self.bias is not None else None
+        y, self._cache = linear_forward(x, self.weight.data, b)
+        return y
+
+    def backward(self, dy):
+        cache = self._require_cache(self._cache)
+        self._cache = None
+        train_params = not self.frozen and self.weight.requires_grad
+        dx, dW, db = linear_backward(dy, cache, param_grads=train_params)
+        if train_params:
+            self.weight.grad += dW
+            if self.bias is not None:
+                self.bias.grad += db
+        return dx

@@ -1,0 +1,308 @@
+"""Parameter, Module and Sequential: the state around the pure ops.
+
+A :class:`Module` owns :class:`Parameter` objects and buffers, stores in
+``forward`` what its ``backward`` needs, and in ``backward(dy)`` returns dL/dx
+while *adding* dL/dparam into ``p.grad`` (gradients accumulate as in PyTorch
+until ``zero_grad``).
+
+Freezing (``module.freeze()`` or ``with frozen(module):``) makes ``backward``
+compute only the input gradient: the parameter-gradient GEMMs are skipped.
+That is the generator step of a GAN - backpropagate *through* D without
+training it.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from contextlib import contextmanager
+
+import numpy
+
+from .. import backend as B
+
+
+class Parameter:
+    """A trainable array and its accumulated gradient (same shape, dtype, device)."""
+
+    __slots__ = ("data", "grad", "requires_grad")
+
+    def __init__(self, data, requires_grad: bool = True):
+        self.data = data
+        self.grad = B.array_module(data).zeros_like(data)
+        self.requires_grad = requires_grad
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def zero_grad(self) -> None:
+        self.grad[...] = 0
+
+    def __repr__(self) -> str:
+        return (f"Parameter(shape={tuple(self.data.shape)}, dtype={self.data.dtype}, "
+                f"backend={B.backend_of(self.data)}, requires_grad={self.requires_grad})")
+
+
+class Module:
+    """Base class of every layer and model."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "frozen", False)
+        # Where parameters live; parameterless layers follow the current backend.
+        object.__setattr__(self, "_backend_name", B.current().name)
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: call Module.__init__() before assigning attributes")
+        for table in (self._parameters, self._modules, self._buffers):
+            table.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, value) -> None:
+        """A non-trainable array that belongs in ``state_dict`` (e.g. BatchNorm's running mean)."""
+        self._buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def _set_buffer(self, name, value) -> None:
+        self._buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------ traversal
+    def children(self):
+        return iter(self._modules.values())
+
+    def named_modules(self, prefix: str = ""):
+        yield prefix, self
+        for name, m in self._modules.items():
+            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_parameters(self, prefix: str = ""):
+        for mod_name, m in self.named_modules(prefix):
+            for name, p in m._parameters.items():
+                yield (f"{mod_name}.{name}" if mod_name else name), p
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = ""):
+        for mod_name, m in self.named_modules(prefix):
+            for name, b in m._buffers.items():
+                yield (f"{mod_name}.{name}" if mod_name else name), b
+
+    # ------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> "Module":
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def freeze(self) -> "Module":
+        """Backward computes only dL/dx from now on; parameter gradients are left untouched."""
+        for m in self.modules():
+            object.__setattr__(m, "frozen", True)
+        return self
+
+    def unfreeze(self) -> "Module":
+        for m in self.modules():
+            object.__setattr__(m, "frozen", False)
+        return self
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.zero_grad()
+
+    def _needs_param_grad(self) -> bool:
+        return not self.frozen
+
+    # ------------------------------------------------------------ dtype
+    def astype(self, dtype) -> "Module":
+        """Cast parameters, gradients and float buffers to ``dtype`` (float64 for gradient checks)."""
+        for m in self.modules():
+            for p in m._parameters.values():
+                p.data = p.data.astype(dtype)
+                p.grad = p.grad.astype(dtype)
+            for name, b in list(m._buffers.items()):
+                if b.dtype.kind == "f":
+                    m._set_buffer(name, b.astype(dtype))
+        return self
+
+    def double(self) -> "Module":
+        return self.astype(numpy.float64)
+
+    def float(self) -> "Module":
+        return self.astype(numpy.float32)
+
+    @property
+    def dtype(self):
+        ps = self.parameters()
+        return ps[0].data.dtype if ps else None
+
+    # ------------------------------------------------------------ state
+    def state_dict(self) -> "OrderedDict[str, object]":
+        """Copies of every parameter and buffer, keyed like PyTorch (``"0.weight"``)."""
+        out = OrderedDict()
+        for mod_name, m in self.named_modules():
+            for name, p in m._parameters.items():
+                out[f"{mod_name}.{name}" if mod_name else name] = p.data.copy()
+            for name, b in m._buffers.items():
+                out[f"{mod_name}.{name}" if mod_name else name] = b.copy()
+        return out
+
+    def load_state_dict(self, state, strict: bool = True) -> None:
+        """Copy arrays from ``state`` into this module (NumPy or CuPy arrays accepted: loading
+        is an explicit transfer). Shapes must match; with ``strict`` the keys must match exactly."""
+        own = OrderedDict()
+        for mod_name, m in self.named_modules():
+            for name in list(m._parameters) + list(m._buffers):
+                own[f"{mod_name}.{name}" if mod_name else name] = (m, name)
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
+                           f"unexpected keys {unexpected}")
+        for key, (m, name) in own.items():
+            if key not in state:
+                continue
+            value = state[key]
+            if name in m._parameters:
+                p = m._parameters[name]
+                target = p.data
+            else:
+                target = m._buffers[name]
+            if tuple(value.shape) != tuple(target.shape):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {key!r} has shape "
+                                 f"{tuple(value.shape)}, expected {tuple(target.shape)}")
+            xp = B.array_module(target)
+            new = xp.asarray(B.to_numpy(value) if xp is numpy else value, dtype=target.dtype).copy()
+            if name in m._parameters:
+                m._parameters[name].data = new
+            else:
+                m._set_buffer(name, new)
+
+    # ------------------------------------------------------------ calling
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def backward(self, dy):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+
+    # ------------------------------------------------------------ checks
+    def _backend(self) -> str:
+        ps = self._parameters
+        if ps:
+            return B.backend_of(next(iter(ps.values())).data)
+        return B.current().name
+
+    def _check_input(self, x, ndim: int | tuple | None = None, dim: int | None = None,
+                     size: int | None = None, what: str = "") -> None:
+        """Validate the input: backend, float dtype (matching the parameters), rank and one size.
+
+        The error names the layer, what was expected and what came.
+        """
+        name = self._label()
+        B.check_same_backend(x, self._backend(), name)
+        dtype = getattr(x, "dtype", None)
+        if dtype is None or dtype.kind != "f":
+            raise TypeError(f"{name}: expected a floating-point array, got {type(x).__name__} "
+                            f"with dtype {dtype}")
+        ps = self._parameters
+        own = next(iter(ps.values())).data.dtype if ps else None
+        if own is not None and dtype != own:
+            raise TypeError(f"{name}: input dtype {dtype} does not match the layer's parameters "
+                            f"({own}); cast one of them explicitly (e.g. model.astype(x.dtype))")
+        if ndim is not None:
+            ok = x.ndim in ndim if isinstance(ndim, tuple) else x.ndim == ndim
+            if not ok:
+                raise ValueError(f"{name}: expected a {ndim}-D input {what}, got shape {tuple(x.shape)}")
+        if dim is not None and x.shape[dim] != size:
+            raise ValueError(f"{name}: expected input of shape {what} with size {size} in "
+                             f"dimension {dim}, got shape {tuple(x.shape)}")
+
+    def _require_cache(self, cache):
+        if cache is None:
+            raise RuntimeError(f"{self._label()}.backward called before forward "
+                               f"(or twice for one forward)")
+        return cache
+
+    def _label(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        if not self._modules:
+            return self._label()
+        lines = [f"{type(self).__name__}("]
+        for name, m in self._modules.items():
+            sub = repr(m).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {sub}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+class Sequential(Module):
+    """Layers applied in order; backward runs them in reverse."""
+
+    def __init__(self, *layers: Module):
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, not a Module")
+            setattr(self, str(i), layer)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __getitem__(self, i) -> Module:
+        return list(self._modules.values())[i]
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, layer: Module) -> "Sequential":
+        setattr(self, str(len(self)), layer)
+        return self
+
+    def forward(self, x):
+        for layer in self._modules.values():
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dy):
+        for layer in reversed(self._modules.values()):
+            dy = layer.backward(dy)
+        return dy
+
+
+@contextmanager
+def frozen(module: Module):
+    """Temporarily freeze ``module`` (restores each submodule's previous state)."""
+    before = [(m, m.frozen) for m in module.modules()]
+    module.freeze()
+    try:
+        yield module
+    finally:
+        for m, f in before:
+            object.__setattr__(m, "frozen", f)
