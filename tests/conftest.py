@@ -1,0 +1,63 @@
+"""Shared fixtures: the backend parametrisation and hypothesis settings.
+
+Tests that take the ``backend_name`` (or ``xp``) fixture run once on NumPy and
+once on CuPy; the CuPy run is marked ``gpu`` and skipped where no GPU works.
+Run only the GPU half with ``python -m pytest -m gpu``.
+"""
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+import minigan as mg
+
+settings.register_profile(
+    "ci", max_examples=int(os.environ.get("MINIGAN_HYPOTHESIS_EXAMPLES", "25")), deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    derandomize=True, print_blob=True)
+settings.register_profile(
+    "thorough", max_examples=300, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("MINIGAN_HYPOTHESIS_PROFILE", "ci"))
+
+BACKENDS = ["numpy", pytest.param("cupy", marks=pytest.mark.gpu)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_name(request):
+    """Switch minigan to each backend for the test, and back to NumPy afterwards."""
+    name = request.param
+    if name == "cupy" and not mg.backend.gpu_available():
+        pytest.skip(f"no GPU: {mg.backend.gpu_problem()}")
+    previous = mg.backend.current().name
+    mg.backend.use(name)
+    try:
+        yield name
+    finally:
+        mg.backend.use(previous)
+
+
+@pytest.fixture
+def xp(backend_name):
+    """The array module of the backend under test."""
+    return mg.backend.current().xp
+
+
+@pytest.fixture
+def to_xp(backend_name):
+    """Move a NumPy array to the backend under test (data is always made with NumPy)."""
+    return mg.backend.to_device
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def _numpy_backend_by_default():
+    """Every test starts on NumPy unless it asks for the backend fixture."""
+    mg.backend.use("numpy")
+    yield
+    mg.backend.use("numpy")

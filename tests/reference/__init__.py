@@ -1,0 +1,1 @@
+"""Naive loop implementations: the ground truth the fast ops are tested against."""
