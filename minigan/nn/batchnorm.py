@@ -1,0 +1,95 @@
+"""nn.BatchNorm1d and nn.BatchNorm2d around minigan.ops.batchnorm, PyTorch's semantics.
+Math: docs/math/batchnorm.md.
+
+Parameters weight (gamma, ones) and bias (beta, zeros); buffers running_mean
+(zeros), running_var (ones) and num_batches_tracked (an int64 scalar array), so
+``state_dict`` has PyTorch's five keys.  ``train()`` normalises with the batch's
+statistics and updates the running ones; ``eval()`` normalises with the running
+statistics.  Freezing affects gradients only: in training mode a frozen layer
+still updates its running statistics, as PyTorch's does.
+"""
+from __future__ import annotations
+
+import numpy
+
+from .. import backend as B
+from ..ops.batchnorm import batchnorm_backward, batchnorm_forward
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    _ranks: tuple = ()
+    _shape_text: str = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 dtype=numpy.float32):
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(num_features, (int, numpy.integer)) or isinstance(num_features, bool) \
+                or num_features <= 0:
+            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        if not eps > 0:
+            raise ValueError(f"{name}: eps must be positive, got {eps!r}")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.num_features = int(num_features)
+        self.eps = float(eps)
+        self.momentum = momentum
+        xp = B.current().xp
+        self.weight = Parameter(xp.ones((self.num_features,), dtype=dtype))
+        self.bias = Parameter(xp.zeros((self.num_features,), dtype=dtype))
+        self.register_buffer("running_mean", xp.zeros((self.num_features,), dtype=dtype))
+        self.register_buffer("running_var", xp.ones((self.num_features,), dtype=dtype))
+        self.register_buffer("num_batches_tracked", xp.zeros((), dtype=xp.int64))
+        self._cache = None
+        self._in_shape = None
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+    def forward(self, x):
+        self._check_input(x, ndim=self._ranks, dim=1,
+                          size=self.num_features, what=self._shape_text.format(C=self.num_features))
+        if self.training:
+            n = x.size // x.shape[1]
+            if n <= 1:
+                raise ValueError(f"{self._label()}: expected more than 1 value per channel when "
+                                 f"training, got input of shape {tuple(x.shape)}")
+            tracked = int(self.num_batches_tracked) if self.momentum is None else 0
+            # The buffer array is updated in place, never rebound (that would drop it
+            # from the module's buffers).
+            self.num_batches_tracked[...] += 1
+        else:
+            tracked = 0
+        y, self._cache = batchnorm_forward(x, self.weight.data, self.bias.data, self.running_mean,
+                                           self.running_var, training=self.training,
+                                           momentum=self.momentum, eps=self.eps,
+                                           num_batches_tracked=tracked)
+        self._in_shape = tuple(x.shape)
+        return y
+
+    def backward(self, dy):
+        cache = self._require_cache(self._cache)
+        self._cache = None
+        B.check_same_backend(dy, self._backend(), self._label())
+        if tuple(dy.shape) != self._in_shape:
+            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
+                             f"{self._in_shape}, got {tuple(dy.shape)}")
+        train_params = not self.frozen and self.weight.requires_grad
+        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=train_params)
+        if train_params:
+            self.weight.grad += dgamma
+            self.bias.grad += dbeta
+        return dx
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C."""
+    _ranks = (2, 3)
+    _shape_text = "(N, {C}) or (N, {C}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over (N, C, H, W) inputs, per channel C."""
+    _ranks = (4,)
+    _shape_text = "(N, {C}, H, W)"

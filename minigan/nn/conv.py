@@ -1,0 +1,147 @@
+"""nn.Conv2d and nn.ConvTranspose2d: PyTorch's layers around minigan.ops.conv and
+minigan.ops.conv_transpose.  Math: docs/math/conv.md, docs/math/conv_transpose.md.
+
+Inputs are NCHW.  Outputs are NCHW views of channel-last (NHWC) memory - what the
+single GEMM produces - so no transpose copy is spent; a following conv reads
+that memory without copying it again.
+"""
+from __future__ import annotations
+
+import numpy
+
+from .. import backend as B
+from ..ops.conv import conv2d_backward, conv2d_forward
+from ..ops.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
+from ..ops.im2col import pair
+from . import init
+from .module import Module, Parameter
+
+
+def _positive_int(layer, label, v):
+    if not isinstance(v, (int, numpy.integer)) or isinstance(v, bool) or v <= 0:
+        raise ValueError(f"{layer}: {label} must be a positive integer, got {v!r}")
+    return int(v)
+
+
+def _sizes(layer, label, v, minimum):
+    t = pair(v, label, layer)
+    if min(t) < minimum:
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{layer}: {label} must be {kind}, got {v!r}")
+    return t
+
+
+class _ConvNd(Module):
+    """What Conv2d and ConvTranspose2d share: arguments, parameters, checks, backward."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                 bias, weight_shape, dtype, rng):
+        super().__init__()
+        name = type(self).__name__
+        self.in_channels = _positive_int(name, "in_channels", in_channels)
+        self.out_channels = _positive_int(name, "out_channels", out_channels)
+        self.kernel_size = _sizes(name, "kernel_size", kernel_size, 1)
+        self.stride = _sizes(name, "stride", stride, 1)
+        self.padding = _sizes(name, "padding", padding, 0)
+        self.dilation = _sizes(name, "dilation", dilation, 1)
+        xp = B.current().xp
+        self.weight = Parameter(xp.zeros(weight_shape(self) + self.kernel_size, dtype=dtype))
+        self.bias = Parameter(xp.zeros((self.out_channels,), dtype=dtype)) if bias else None
+        # PyTorch's reset_parameters: fan_in from the weight's dims 1, 2, 3 (for the
+        # transposed layer's (in, out, kh, kw) that is out*kh*kw, as in PyTorch).
+        init.pytorch_default_(self.weight, self.bias, rng)
+        self._cache = None
+        self._out_shape = None
+
+    def extra_repr(self) -> str:
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+    def _trains_params(self) -> bool:
+        return not self.frozen and self.weight.requires_grad
+
+    def _checked(self, x):
+        self._check_input(x, ndim=4, dim=1, size=self.in_channels,
+                          what=f"(N, {self.in_channels}, H, W)")
+        return self.bias.data if self.bias is not None else None
+
+    def _backward_with(self, op_backward, dy):
+        cache = self._require_cache(self._cache)
+        self._cache = None
+        train_params = self._trains_params()
+        B.check_same_backend(dy, self._backend(), self._label())
+        if tuple(dy.shape) != self._out_shape:
+            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
+                             f"{self._out_shape}, got {tuple(dy.shape)}")
+        dx, dW, db = op_backward(dy, cache, param_grads=train_params)
+        if train_params:
+            self.weight.grad += dW
+            if self.bias is not None:
+                self.bias.grad += db
+        return dx
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution. x (N, in, H, W) -> y (N, out, Ho, Wo); weight (out, in, kh, kw).
+
+    Ho = floor((H + 2 padding - dilation (kh - 1) - 1) / stride) + 1, as in PyTorch.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, bias: bool = True, dtype=numpy.float32, rng=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
+                         lambda s: (s.out_channels, s.in_channels), dtype, rng)
+
+    def forward(self, x):
+        b = self._checked(x)
+        # A frozen layer needs no im2col matrix in backward (only dW uses it): don't keep it.
+        y, self._cache = conv2d_forward(x, self.weight.data, b, self.stride, self.padding,
+                                        self.dilation, keep_cols=self._trains_params(),
+                                        where=self._label())
+        self._out_shape = tuple(y.shape)
+        return y
+
+    def backward(self, dy):
+        return self._backward_with(conv2d_backward, dy)
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution (the adjoint of Conv2d). x (N, in, H, W) -> y (N, out, Ho, Wo);
+    weight (in, out, kh, kw).
+
+    Ho = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1, as in PyTorch;
+    output_padding must be smaller than stride or dilation.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, dilation=1, bias: bool = True, dtype=numpy.float32, rng=None):
+        name = type(self).__name__
+        op = _sizes(name, "output_padding", output_padding, 0)
+        st, dl = pair(stride, "stride", name), pair(dilation, "dilation", name)
+        for a in range(2):
+            if op[a] >= max(st[a], dl[a]):
+                raise ValueError(f"{name}: output_padding {op} must be smaller than either "
+                                 f"stride {st} or dilation {dl}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
+                         lambda s: (s.in_channels, s.out_channels), dtype, rng)
+        self.output_padding = op
+
+    def forward(self, x):
+        b = self._checked(x)
+        y, self._cache = conv_transpose2d_forward(
+            x, self.weight.data, b, self.stride, self.padding, self.output_padding,
+            self.dilation, keep_input=self._trains_params(), where=self._label())
+        self._out_shape = tuple(y.shape)
+        return y
+
+    def backward(self, dy):
+        return self._backward_with(conv_transpose2d_backward, dy)

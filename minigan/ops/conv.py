@@ -1,0 +1,93 @@
+"""2-D convolution (cross-correlation, as in PyTorch) by im2col and one GEMM.
+Derivation: docs/math/conv.md.
+
+Shapes: x (N, C, H, W), W (O, C, kh, kw), b (O,), y (N, O, Ho, Wo) with
+Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (likewise Wo).
+
+    y[n, o, ho, wo] = b[o] + sum_{c, i, j} W[o, c, i, j] xpad[n, c, ho sh + i dh, wo sw + j dw]
+
+With cols = im2col(x) (N*Ho*Wo, kh*kw*C) and Wc = W laid out (O, kh*kw*C) the
+whole layer is ONE matrix product, y_rows = cols Wc^T (N*Ho*Wo, O), which is
+channel-last memory: y is returned as an NCHW view of it (no transpose copy).
+"""
+from __future__ import annotations
+
+from .im2col import Geometry, col2im, conv_output_size, im2col
+
+
+def weight_cols(W):
+    """W (O, C, kh, kw) -> Wc (O, kh*kw*C): columns in im2col's (i, j, c) order."""
+    O = W.shape[0]
+    return W.transpose(0, 2, 3, 1).reshape(O, -1)
+
+
+def weight_from_cols(Wc, shape):
+    """Inverse of :func:`weight_cols`: Wc (O, kh*kw*C) -> contiguous W of ``shape`` (O, C, kh, kw)."""
+    O, C, kh, kw = shape
+    return Wc.reshape(O, kh, kw, C).transpose(0, 3, 1, 2).copy()
+
+
+def conv2d_geometry(x_shape, w_shape, stride, padding, dilation, where: str = "conv2d"):
+    """Validate sizes and return (Geometry, (Ho, Wo)); ValueError naming ``where`` otherwise."""
+    N, C, H, W = x_shape
+    O, Cw, kh, kw = w_shape
+    if C != Cw:
+        raise ValueError(f"{where}: input has {C} channels but the weight {tuple(w_shape)} "
+                         f"expects {Cw}")
+    g = Geometry((kh, kw), tuple(stride), tuple(padding), tuple(dilation))
+    for label, v in (("stride", g.stride), ("dilation", g.dilation), ("kernel_size", g.kernel)):
+        if min(v) <= 0:
+            raise ValueError(f"{where}: {label} must be positive, got {v}")
+    if min(g.padding) < 0:
+        raise ValueError(f"{where}: padding must be non-negative, got {g.padding}")
+    ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    Hp, Wp = H + 2 * padding[0], W + 2 * padding[1]
+    if ekh > Hp or ekw > Wp:
+        raise ValueError(f"{where}: kernel size {ekh}x{ekw} (after dilation) is larger than the "
+                         f"padded input {Hp}x{Wp} (input {H}x{W}, padding {tuple(padding)})")
+    out = (conv_output_size(H, kh, stride[0], padding[0], dilation[0]),
+           conv_output_size(W, kw, stride[1], padding[1], dilation[1]))
+    return g, out
+
+
+def conv2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
+                   keep_cols: bool = True, where: str = "conv2d"):
+    """x (N, C, H, W), W (O, C, kh, kw), b (O,) or None -> (y (N, O, Ho, Wo), cache).
+
+    ``keep_cols=False`` (a frozen layer) keeps only what dx needs, not the
+    im2col matrix that dW would need.  See docs/math/conv.md.
+    """
+    g, (Ho, Wo) = conv2d_geometry(x.shape, W.shape, stride, padding, dilation, where)
+    N, O = x.shape[0], W.shape[0]
+    cols = im2col(x, g, (Ho, Wo))                  # (N*Ho*Wo, kh*kw*C)
+    Wc = weight_cols(W)                            # (O, kh*kw*C), a small copy
+    y_rows = cols @ Wc.T                           # the one GEMM: (N*Ho*Wo, O)
+    if b is not None:
+        y_rows += b                                # fresh array: add in place
+    y = y_rows.reshape(N, Ho, Wo, O).transpose(0, 3, 1, 2)
+    cache = (x.shape, W.shape, cols if keep_cols else None, Wc, b is not None, g, (Ho, Wo))
+    return y, cache
+
+
+def conv2d_backward(dy, cache, param_grads: bool = True):
+    """dy (N, O, Ho, Wo) -> (dx (N, C, H, W), dW (O, C, kh, kw), db (O,)).
+
+        dy_rows = dy as (N*Ho*Wo, O)
+        dx = col2im(dy_rows Wc)          dW = dy_rows^T cols          db = sum_rows dy_rows
+
+    With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
+    and reduction are skipped.  See docs/math/conv.md.
+    """
+    x_shape, w_shape, cols, Wc, has_b, g, out_size = cache
+    O = w_shape[0]
+    # Free when dy is channel-last memory (the output of a conv); one copy otherwise.
+    dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, O)
+    dx = col2im(dy_rows @ Wc, x_shape, g, out_size)
+    if not param_grads:
+        return dx, None, None
+    if cols is None:
+        raise RuntimeError("conv2d_backward: parameter gradients requested but the forward pass "
+                           "ran with keep_cols=False (frozen)")
+    dW = weight_from_cols(dy_rows.T @ cols, w_shape)
+    db = dy_rows.sum(axis=0) if has_b else None
+    return dx, dW, db

@@ -1,0 +1,100 @@
+"""2-D transposed convolution, built on its duality with conv2d.
+Derivation: docs/math/conv_transpose.md.
+
+Shapes: x (N, Cin, H, W), W (Cin, Cout, kh, kw) (PyTorch's layout), b (Cout,),
+y (N, Cout, Ho, Wo) with Ho = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1 (likewise Wo).
+
+Scatter definition: every input pixel spreads W-weighted copies of itself,
+
+    y[n, co, h sh - ph + i dh, w sw - pw + j dw] += sum_ci x[n, ci, h, w] W[ci, co, i, j]
+
+which is exactly the input gradient of a conv2d with the same weight (O = Cin,
+C = Cout) whose input has y's size.  So:
+
+    forward   y  = col2im(x_rows Wc)          (conv2d's dx)
+    backward  dx = im2col(dy) Wc^T            (conv2d's forward, no bias)
+              dW = x_rows^T im2col(dy)        db = sum dy
+"""
+from __future__ import annotations
+
+from .conv import weight_cols, weight_from_cols
+from .im2col import Geometry, col2im, im2col
+
+
+def conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation):
+    """PyTorch's ConvTranspose2d output length: (size-1) s - 2p + d (k-1) + op + 1."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def conv_transpose2d_geometry(x_shape, w_shape, stride, padding, output_padding, dilation,
+                              where: str = "conv_transpose2d"):
+    """Validate sizes and return (Geometry, (Ho, Wo)); ValueError naming ``where`` otherwise."""
+    N, C, H, W = x_shape
+    Cin, Cout, kh, kw = w_shape
+    if C != Cin:
+        raise ValueError(f"{where}: input has {C} channels but the weight {tuple(w_shape)} "
+                         f"expects {Cin}")
+    g = Geometry((kh, kw), tuple(stride), tuple(padding), tuple(dilation))
+    for label, v in (("stride", g.stride), ("dilation", g.dilation), ("kernel_size", g.kernel)):
+        if min(v) <= 0:
+            raise ValueError(f"{where}: {label} must be positive, got {v}")
+    if min(g.padding) < 0 or min(output_padding) < 0:
+        raise ValueError(f"{where}: padding and output_padding must be non-negative, "
+                         f"got {g.padding} and {tuple(output_padding)}")
+    for a in range(2):
+        if output_padding[a] >= max(stride[a], dilation[a]):
+            raise ValueError(f"{where}: output_padding {tuple(output_padding)} must be smaller "
+                             f"than either stride {tuple(stride)} or dilation {tuple(dilation)}")
+    out = (conv_transpose_output_size(H, kh, stride[0], padding[0], output_padding[0], dilation[0]),
+           conv_transpose_output_size(W, kw, stride[1], padding[1], output_padding[1], dilation[1]))
+    if min(out) <= 0:
+        raise ValueError(f"{where}: input {H}x{W} gives a non-positive output size "
+                         f"{out[0]}x{out[1]} (padding {tuple(padding)} too large)")
+    return g, out
+
+
+def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                             dilation=(1, 1), keep_input: bool = True,
+                             where: str = "conv_transpose2d"):
+    """x (N, Cin, H, W), W (Cin, Cout, kh, kw), b (Cout,) or None -> (y (N, Cout, Ho, Wo), cache).
+
+    ``keep_input=False`` (a frozen layer) does not keep x_rows, which only dW needs.
+    See docs/math/conv_transpose.md.
+    """
+    g, (Ho, Wo) = conv_transpose2d_geometry(x.shape, W.shape, stride, padding, output_padding,
+                                            dilation, where)
+    N, Cin, H, Wd = x.shape
+    Cout = W.shape[1]
+    # Free when x is channel-last memory (the output of a conv); one copy otherwise.
+    x_rows = x.transpose(0, 2, 3, 1).reshape(N * H * Wd, Cin)
+    Wc = weight_cols(W)                             # (Cin, kh*kw*Cout)
+    cols = x_rows @ Wc                              # the one GEMM: (N*H*W, kh*kw*Cout)
+    # The conv2d whose input gradient this is has input (N, Cout, Ho, Wo), output H x W.
+    y = col2im(cols, (N, Cout, Ho, Wo), g, out_size=(H, Wd))
+    if b is not None:
+        y += b.reshape(1, Cout, 1, 1)
+    cache = (x.shape, W.shape, x_rows if keep_input else None, Wc, b is not None, g, (Ho, Wo))
+    return y, cache
+
+
+def conv_transpose2d_backward(dy, cache, param_grads: bool = True):
+    """dy (N, Cout, Ho, Wo) -> (dx (N, Cin, H, W), dW (Cin, Cout, kh, kw), db (Cout,)).
+
+        cols = im2col(dy) (N*H*W, kh*kw*Cout)
+        dx = cols Wc^T       dW = x_rows^T cols       db = sum_{n,h,w} dy
+
+    With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
+    and reduction are skipped.  See docs/math/conv_transpose.md.
+    """
+    x_shape, w_shape, x_rows, Wc, has_b, g, _ = cache
+    N, Cin, H, Wd = x_shape
+    cols = im2col(dy, g, out_size=(H, Wd))          # exactly one row per input pixel
+    dx = (cols @ Wc.T).reshape(N, H, Wd, Cin).transpose(0, 3, 1, 2)
+    if not param_grads:
+        return dx, None, None
+    if x_rows is None:
+        raise RuntimeError("conv_transpose2d_backward: parameter gradients requested but the "
+                           "forward pass ran with keep_input=False (frozen)")
+    dW = weight_from_cols(x_rows.T @ cols, w_shape)
+    db = dy.sum(axis=(0, 2, 3)) if has_b else None
+    return dx, dW, db

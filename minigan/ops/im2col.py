@@ -1,0 +1,120 @@
+"""im2col / col2im: turn a convolution into one matrix product.  Math: docs/math/conv.md.
+
+Every receptive field of the (zero-padded) input becomes one row of ``cols``:
+
+    x     (N, C, H, W)                 NCHW, any memory layout
+    cols  (N*Ho*Wo, kh*kw*C)           row (n, ho, wo), column (i, j, c):
+    cols[(n, ho, wo), (i, j, c)] = xpad[n, c, ho*sh + i*dh, wo*sw + j*dw]
+
+The columns are ordered (i, j, c) - channel last - so that the innermost run of
+every copy is a contiguous block of C channels, and the result of the GEMM
+(N*Ho*Wo, O) is already channel-last (NHWC) memory.  ``im2col`` is one strided
+view of the padded NHWC input plus ONE copy; ``col2im``, its adjoint, is kh*kw
+strided ``+=`` of whole slices (never ``add.at``).
+
+Only the array namespace of the input is used (``minigan.backend.array_module``),
+so the same code runs on NumPy and CuPy.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy
+
+from .. import backend as B
+
+
+class Geometry(NamedTuple):
+    """Kernel size, stride, padding and dilation, each as (height, width)."""
+    kernel: tuple
+    stride: tuple = (1, 1)
+    padding: tuple = (0, 0)
+    dilation: tuple = (1, 1)
+
+
+def pair(v, name: str = "value", where: str = "conv") -> tuple:
+    """An int or a (h, w) pair of ints, as a tuple (h, w)."""
+    if isinstance(v, (int, numpy.integer)) and not isinstance(v, bool):
+        return (int(v), int(v))
+    if isinstance(v, (tuple, list)) and len(v) == 2 and all(
+            isinstance(e, (int, numpy.integer)) and not isinstance(e, bool) for e in v):
+        return (int(v[0]), int(v[1]))
+    raise ValueError(f"{where}: {name} must be an int or a pair of ints (h, w), got {v!r}")
+
+
+def as_strided(x, shape, strides):
+    """``as_strided`` from the array's own namespace (numpy.lib.stride_tricks or
+    cupy.lib.stride_tricks), so stride tricks work on both backends."""
+    xp = B.array_module(x)
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """PyTorch's Conv2d output length: floor((size + 2p - d(k-1) - 1) / s) + 1 (may be <= 0)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def padded_nhwc(x, padding):
+    """x (N, C, H, W) -> zero-padded channel-last array (N, H+2ph, W+2pw, C), C-contiguous.
+
+    One copy that transposes and pads at once; no copy at all when there is no
+    padding and x is already channel-last in memory (e.g. the output of a conv).
+    """
+    xp = B.array_module(x)
+    ph, pw = padding
+    N, C, H, W = x.shape
+    xt = x.transpose(0, 2, 3, 1)
+    if ph == 0 and pw == 0:
+        return xp.ascontiguousarray(xt)
+    out = xp.empty((N, H + 2 * ph, W + 2 * pw, C), dtype=x.dtype)
+    # Zero only the border strips: the interior is overwritten right after.
+    out[:, :ph] = 0
+    out[:, H + ph:] = 0
+    out[:, ph:H + ph, :pw] = 0
+    out[:, ph:H + ph, W + pw:] = 0
+    out[:, ph:H + ph, pw:W + pw] = xt
+    return out
+
+
+def im2col(x, geometry: Geometry, out_size=None):
+    """x (N, C, H, W) -> cols (N*Ho*Wo, kh*kw*C).  See docs/math/conv.md ("im2col").
+
+    ``out_size`` = (Ho, Wo) overrides PyTorch's output size (the transposed
+    convolution's backward asks for exactly its input size).
+    """
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
+    N, C, H, W = x.shape
+    if out_size is None:
+        out_size = (conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw))
+    Ho, Wo = out_size
+    xpad = padded_nhwc(x, (ph, pw))
+    s0, s1, s2, s3 = xpad.strides
+    # The 6-D view (n, ho, wo, i, j, c) of every receptive field: no data moves yet.
+    windows = as_strided(xpad, (N, Ho, Wo, kh, kw, C),
+                         (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
+    # The one copy: reshape of a non-contiguous view gathers it into rows.
+    return windows.reshape(N * Ho * Wo, kh * kw * C)
+
+
+def col2im(cols, x_shape, geometry: Geometry, out_size=None):
+    """cols (N*Ho*Wo, kh*kw*C) -> dx (N, C, H, W), the adjoint of :func:`im2col`.
+
+    Sums every column entry back onto the input pixel it was copied from:
+    kh*kw strided ``+=`` of (N, Ho, Wo, C) slices into a zero-padded channel-last
+    buffer, then a crop.  The result is an NCHW *view* of channel-last memory.
+    """
+    xp = B.array_module(cols)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
+    N, C, H, W = x_shape
+    if out_size is None:
+        out_size = (conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw))
+    Ho, Wo = out_size
+    cols6 = cols.reshape(N, Ho, Wo, kh, kw, C)
+    dxpad = xp.zeros((N, H + 2 * ph, W + 2 * pw, C), dtype=cols.dtype)
+    for i in range(kh):
+        h0 = i * dh
+        for j in range(kw):
+            w0 = j * dw
+            # Rows h0, h0+sh, ..., h0+sh*(Ho-1): the pixels kernel tap (i, j) touched.
+            dxpad[:, h0:h0 + sh * (Ho - 1) + 1:sh, w0:w0 + sw * (Wo - 1) + 1:sw] += cols6[:, :, :, i, j]
+    return dxpad[:, ph:ph + H, pw:pw + W].transpose(0, 3, 1, 2)
