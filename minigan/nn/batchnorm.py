@@ -48,6 +48,12 @@ class _BatchNorm(Module):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
     def forward(self, x):
+        self._check_input(x)                            # backend and dtype first
+        if x.ndim not in self._ranks:
+            ranks = " or ".join(f"{r}-D" for r in self._ranks)
+            raise ValueError(f"{self._label()}: expected a {ranks} input "
+                             f"{self._shape_text.format(C=self.num_features)}, "
+                             f"got shape {tuple(x.shape)}")
         self._check_input(x, ndim=self._ranks, dim=1,
                           size=self.num_features, what=self._shape_text.format(C=self.num_features))
         if self.training:
