@@ -70,9 +70,8 @@ def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output
     Wc = weight_cols(W)                             # (Cin, kh*kw*Cout)
     cols = x_rows @ Wc                              # the one GEMM: (N*H*W, kh*kw*Cout)
     # The conv2d whose input gradient this is has input (N, Cout, Ho, Wo), output H x W.
-    y = col2im(cols, (N, Cout, Ho, Wo), g, out_size=(H, Wd))
-    if b is not None:
-        y += b.reshape(1, Cout, 1, 1)
+    # The bias is where the accumulation starts: no extra pass over y.
+    y = col2im(cols, (N, Cout, Ho, Wo), g, out_size=(H, Wd), start=b)
     cache = (x.shape, W.shape, x_rows if keep_input else None, Wc, b is not None, g, (Ho, Wo))
     return y, cache
 

@@ -96,12 +96,14 @@ def im2col(x, geometry: Geometry, out_size=None):
     return windows.reshape(N * Ho * Wo, kh * kw * C)
 
 
-def col2im(cols, x_shape, geometry: Geometry, out_size=None):
+def col2im(cols, x_shape, geometry: Geometry, out_size=None, start=None):
     """cols (N*Ho*Wo, kh*kw*C) -> dx (N, C, H, W), the adjoint of :func:`im2col`.
 
     Sums every column entry back onto the input pixel it was copied from:
     kh*kw strided ``+=`` of (N, Ho, Wo, C) slices into a zero-padded channel-last
     buffer, then a crop.  The result is an NCHW *view* of channel-last memory.
+    ``start`` (C,), when given, is the value every pixel starts from instead of 0:
+    the transposed convolution's bias, added for free.
     """
     xp = B.array_module(cols)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
@@ -110,7 +112,11 @@ def col2im(cols, x_shape, geometry: Geometry, out_size=None):
         out_size = (conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw))
     Ho, Wo = out_size
     cols6 = cols.reshape(N, Ho, Wo, kh, kw, C)
-    dxpad = xp.zeros((N, H + 2 * ph, W + 2 * pw, C), dtype=cols.dtype)
+    if start is None:
+        dxpad = xp.zeros((N, H + 2 * ph, W + 2 * pw, C), dtype=cols.dtype)
+    else:
+        dxpad = xp.empty((N, H + 2 * ph, W + 2 * pw, C), dtype=cols.dtype)
+        dxpad[...] = start          # broadcast over the last (channel) axis
     for i in range(kh):
         h0 = i * dh
         for j in range(kw):

@@ -1,0 +1,194 @@
+"""Forward + backward time of the DCGAN-shaped layers: minigan's fast ops, the naive
+loop reference, and PyTorch (when installed) on the same machine, interleaved.
+
+    python -m benchmarks.layers                 # numpy's and torch's default threads
+    python -m benchmarks.layers --threads 1     # pin both to one thread
+    python -m benchmarks.layers --repeats 50 --dtype float32
+
+Batch 64, kernel 4, stride 2, padding 1 (the DCGAN digit model):
+    conv  1 -> 64   28 -> 14        conv  64 -> 128  14 -> 7
+    tconv 128 -> 64  7 -> 14        tconv 64 -> 1    14 -> 28
+Each timed step is ``y = layer(x); layer.backward(dy)`` (PyTorch: ``layer(x).backward(dy)``
+with x.requires_grad, so both compute dx, dW and db).  Medians over the repeats; the
+ratio is minigan / PyTorch (below 1 means minigan is faster).  The naive reference
+runs on a batch of 2 and is scaled up to the full batch (its cost is linear in it).
+Without PyTorch the comparison columns say "-".  Results: docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--repeats", type=int, default=30, help="timed steps per layer and library")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--naive-batch", type=int, default=2)
+    p.add_argument("--naive-repeats", type=int, default=3)
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    p.add_argument("--threads", type=int, default=None,
+                   help="pin BLAS/OpenMP threads of numpy and torch (default: their own defaults)")
+    p.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    return p.parse_args(argv)
+
+
+ARGS = _args() if __name__ == "__main__" else None
+if ARGS is not None and ARGS.threads is not None:
+    # Must happen before numpy (OpenBLAS) and torch (OpenMP, MKL) are imported.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import minigan as mg  # noqa: E402
+from minigan import nn  # noqa: E402
+
+LAYERS = [
+    # name, kind, in, out, input size
+    ("conv 1->64, 28->14", "conv", 1, 64, 28),
+    ("conv 64->128, 14->7", "conv", 64, 128, 14),
+    ("tconv 128->64, 7->14", "tconv", 128, 64, 7),
+    ("tconv 64->1, 14->28", "tconv", 64, 1, 14),
+]
+
+
+def _make(kind, cin, cout):
+    if kind == "conv":
+        return nn.Conv2d(cin, cout, 4, stride=2, padding=1)
+    return nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1)
+
+
+def _median_ms(times):
+    return 1e3 * statistics.median(times)
+
+
+def _timer(fn):
+    def timed():
+        mg.backend.sync()
+        t0 = time.perf_counter()
+        fn()
+        mg.backend.sync()
+        return time.perf_counter() - t0
+    return timed
+
+
+def _torch_step(torch, kind, cin, cout, layer, x, dy):
+    mod = (torch.nn.Conv2d(cin, cout, 4, 2, 1) if kind == "conv"
+           else torch.nn.ConvTranspose2d(cin, cout, 4, 2, 1)).to(getattr(torch, ARGS.dtype))
+    with torch.no_grad():                    # the same weights as minigan's layer
+        mod.weight.copy_(torch.from_numpy(mg.backend.to_numpy(layer.weight.data)))
+        mod.bias.copy_(torch.from_numpy(mg.backend.to_numpy(layer.bias.data)))
+    xt = torch.from_numpy(np.ascontiguousarray(x)).requires_grad_()
+    dyt = torch.from_numpy(np.ascontiguousarray(dy))
+
+    def step():
+        xt.grad = None
+        mod(xt).backward(dyt)
+    return step
+
+
+def _naive_ms(kind, layer, x, dy):
+    from tests.reference.conv_ref import (conv2d_backward_ref, conv2d_ref,
+                                          conv_transpose2d_backward_ref, conv_transpose2d_ref)
+    n = ARGS.naive_batch
+    w, b = layer.weight.data, layer.bias.data
+    xs, dys = np.ascontiguousarray(x[:n]), np.ascontiguousarray(dy[:n])
+    if kind == "conv":
+        def step():
+            conv2d_ref(xs, w, b, 2, 1)
+            conv2d_backward_ref(dys, xs, w, 2, 1)
+    else:
+        def step():
+            conv_transpose2d_ref(xs, w, b, 2, 1)
+            conv_transpose2d_backward_ref(dys, xs, w, 2, 1)
+    times = [_timer(step)() for _ in range(ARGS.naive_repeats)]
+    return _median_ms(times) * ARGS.batch / n
+
+
+def _machine(torch):
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    blas = "?"
+    try:
+        cfg = np.show_config(mode="dicts")
+        info = cfg["Build Dependencies"]["blas"]
+        blas = f"{info.get('name')} {info.get('version')}"
+    except Exception:
+        pass
+    lines = [f"machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.platform()}",
+             f"python {platform.python_version()}, numpy {np.__version__} ({blas}), "
+             f"minigan backend {mg.backend.current().name}, dtype {ARGS.dtype}, batch {ARGS.batch}",
+             "threads: " + ("numpy's and torch's defaults (OPENBLAS/OMP/MKL_NUM_THREADS unset)"
+                            if ARGS.threads is None else f"pinned to {ARGS.threads}")]
+    if torch is not None:
+        lines.append(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
+    else:
+        lines.append("torch: not installed (or --no-torch): comparison skipped")
+    return "\n".join(lines)
+
+
+def main():
+    torch = None
+    if not ARGS.no_torch:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+    print(_machine(torch))
+    print(f"median of {ARGS.repeats} interleaved forward+backward steps (ms)\n")
+    head = (f"{'layer':<22} {'minigan':>9} {'torch':>9} {'ratio':>7} "
+            f"{'naive (x' + str(ARGS.batch // ARGS.naive_batch) + ')':>12} {'vs naive':>9}")
+    print(head)
+    print("-" * len(head))
+    rng = np.random.default_rng(0)
+    dtype = np.dtype(ARGS.dtype)
+    mg.backend.seed(0)
+    for name, kind, cin, cout, size in LAYERS:
+        layer = _make(kind, cin, cout).astype(dtype)
+        x = rng.standard_normal((ARGS.batch, cin, size, size)).astype(dtype)
+        y = layer(x)
+        dy = rng.standard_normal(y.shape).astype(dtype)
+        layer.backward(dy)
+        xd, dyd = mg.backend.to_device(x), mg.backend.to_device(dy)
+
+        def step():
+            layer(xd)
+            layer.backward(dyd)
+        ours = _timer(step)
+        theirs = _timer(_torch_step(torch, kind, cin, cout, layer, x, dy)) if torch else None
+        for _ in range(ARGS.warmup):
+            ours()
+            theirs and theirs()
+        t_ours, t_theirs = [], []
+        for r in range(ARGS.repeats):
+            # Alternate who goes first, so neither always runs on a warmer cache.
+            order = (ours, theirs) if r % 2 == 0 else (theirs, ours)
+            for fn in order:
+                if fn is ours:
+                    t_ours.append(fn())
+                elif fn is not None:
+                    t_theirs.append(fn())
+        ms = _median_ms(t_ours)
+        naive = _naive_ms(kind, layer, mg.backend.to_numpy(x), mg.backend.to_numpy(dy))
+        if t_theirs:
+            tms = _median_ms(t_theirs)
+            cmp = f"{tms:9.2f} {ms / tms:7.2f}"
+        else:
+            cmp = f"{'-':>9} {'-':>7}"
+        print(f"{name:<22} {ms:9.2f} {cmp} {naive:12.0f} {naive / ms:8.0f}x")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
