@@ -6,6 +6,7 @@ All functions accept NumPy or CuPy arrays and compute on the host in float64
 from __future__ import annotations
 
 from statistics import NormalDist
+from typing import NamedTuple
 
 import numpy
 
@@ -40,3 +41,213 @@ def wasserstein_1d(samples, target=None, *, mean: float | None = None, std: floa
     nd = NormalDist(mean, std)
     q = numpy.array([nd.inv_cdf(p) for p in u])
     return float(numpy.abs(a - q).mean())
+
+
+# ---------------------------------------------------------------- Kolmogorov-Smirnov
+
+def ks_statistic(samples, target=None, *, mean: float | None = None, std: float | None = None) -> float:
+    """Kolmogorov-Smirnov statistic D = sup_x |F_n(x) - G(x)| between the empirical CDF of
+    ``samples`` and either the empirical CDF of another sample ``target`` or the CDF of
+    N(mean, std^2). D lies in [0, 1]; 0 means the CDFs agree.
+
+    Against a sample both step functions are compared at every pooled point; against
+    a normal, F_n jumps at each sorted x_i, so D = max_i max(i/n - G(x_i), G(x_i) - (i-1)/n).
+    """
+    a = numpy.sort(_flat64(samples))
+    n = a.size
+    if n == 0:
+        raise ValueError("ks_statistic: empty sample")
+    if target is not None:
+        b = numpy.sort(_flat64(target))
+        if b.size == 0:
+            raise ValueError("ks_statistic: empty target sample")
+        pooled = numpy.concatenate([a, b])
+        fa = numpy.searchsorted(a, pooled, side="right") / n
+        fb = numpy.searchsorted(b, pooled, side="right") / b.size
+        return float(numpy.abs(fa - fb).max())
+    if mean is None or std is None:
+        raise ValueError("ks_statistic: give a target sample or both mean= and std=")
+    if not std > 0:
+        raise ValueError(f"ks_statistic: std must be > 0, got {std!r}")
+    cdf = NormalDist(mean, std).cdf
+    g = numpy.array([cdf(v) for v in a])
+    i = numpy.arange(1, n + 1)
+    return float(max((i / n - g).max(), (g - (i - 1) / n).max()))
+
+
+# ---------------------------------------------------------------- MMD
+
+def _rows64(x, where: str) -> numpy.ndarray:
+    a = to_numpy(x).astype(numpy.float64)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim < 1 or a.shape[0] < 2:
+        raise ValueError(f"{where}: need at least 2 samples, got shape {a.shape}")
+    return a.reshape(a.shape[0], -1)
+
+
+def _sq_dists(a: numpy.ndarray, b: numpy.ndarray) -> numpy.ndarray:
+    """||a_i - b_j||^2 for all pairs, (len(a), len(b)); clipped at 0 against round-off."""
+    d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+    return numpy.maximum(d, 0.0)
+
+
+def median_distance(x, max_points: int = 1000) -> float:
+    """The median of the pairwise Euclidean distances among (the first ``max_points`` of) ``x``."""
+    a = _rows64(x, "median_distance")[:max_points]
+    d = numpy.sqrt(_sq_dists(a, a)[numpy.triu_indices(a.shape[0], k=1)])
+    return float(numpy.median(d))
+
+
+MMD_SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def mmd2(x, y, bandwidths=None) -> float:
+    """Unbiased estimate of the squared maximum mean discrepancy between the distributions
+    of samples ``x`` (m, ...) and ``y`` (n, ...), with the kernel
+    k(a, b) = sum_s exp(-||a - b||^2 / (2 s^2)) summed over the bandwidths s.
+
+        MMD^2_u = sum_{i!=j} k(x_i, x_j) / (m(m-1)) + sum_{i!=j} k(y_i, y_j) / (n(n-1))
+                  - 2 sum_{i,j} k(x_i, y_j) / (mn)
+
+    Its expectation is 0 exactly when the distributions agree (so an estimate can be
+    slightly negative). ``bandwidths=None`` uses ``MMD_SCALES`` times the median pairwise
+    distance within ``y`` - pass the real data as ``y`` so the kernel stays the same
+    while a generator is compared over training. Samples with more than one axis
+    after the first (images) are flattened to vectors.
+    """
+    a, b = _rows64(x, "mmd2"), _rows64(y, "mmd2")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"mmd2: samples have {a.shape[1]} and {b.shape[1]} features per row")
+    if bandwidths is None:
+        med = median_distance(b)
+        if med == 0.0:
+            raise ValueError("mmd2: every sample in y is the same point; give bandwidths explicitly")
+        bandwidths = [s * med for s in MMD_SCALES]
+    bws = numpy.atleast_1d(numpy.asarray(bandwidths, dtype=numpy.float64))
+    if bws.size == 0 or not (bws > 0).all():
+        raise ValueError(f"mmd2: bandwidths must be positive numbers, got {bandwidths!r}")
+    m, n = a.shape[0], b.shape[0]
+
+    def kernel_sum(d2, drop_diagonal):
+        k = sum(numpy.exp(-d2 / (2.0 * s * s)) for s in bws)
+        total = k.sum()
+        return total - numpy.trace(k) if drop_diagonal else total
+
+    kxx = kernel_sum(_sq_dists(a, a), True) / (m * (m - 1))
+    kyy = kernel_sum(_sq_dists(b, b), True) / (n * (n - 1))
+    kxy = kernel_sum(_sq_dists(a, b), False) / (m * n)
+    return float(kxx + kyy - 2.0 * kxy)
+
+
+# ---------------------------------------------------------------- mode coverage
+
+class ModeCoverage(NamedTuple):
+    """Result of :func:`mode_coverage`."""
+    modes_covered: int            # modes nearest to at least one high-quality sample
+    n_modes: int
+    high_quality_percent: float   # % of samples within threshold * std of their nearest mode
+    counts: numpy.ndarray         # (K,) high-quality samples per mode
+    reverse_kl: float             # KL(q || uniform), q = share of all samples nearest each mode
+
+
+def mode_coverage(samples, centers, std: float | None = None, threshold: float = 3.0) -> ModeCoverage:
+    """Mode coverage as in VEEGAN and PacGAN (there measured on 2,500 generated samples).
+
+    A sample is *high quality* when its Euclidean distance to the nearest centre is at
+    most ``threshold * std``; a mode is *covered* when at least one high-quality sample
+    is nearest to it. ``centers`` is a (K, dim) array or a toy distribution with
+    ``centers`` and ``std`` (e.g. :class:`minigan.data.GaussianRing`).
+    """
+    if std is None:
+        if not hasattr(centers, "centers"):
+            raise ValueError("mode_coverage: give std= or a distribution with .centers and .std")
+        centers, std = centers.centers, centers.std
+    elif hasattr(centers, "centers"):
+        centers = centers.centers
+    c = to_numpy(centers).astype(numpy.float64)
+    x = to_numpy(samples).astype(numpy.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    if c.ndim != 2 or x.ndim != 2 or x.shape[1] != c.shape[1]:
+        raise ValueError(f"mode_coverage: samples (N, dim) and centers (K, dim) must agree in dim, "
+                         f"got shapes {x.shape} and {c.shape}")
+    if x.shape[0] == 0:
+        raise ValueError("mode_coverage: no samples")
+    if not std > 0 or not threshold > 0:
+        raise ValueError(f"mode_coverage: std and threshold must be > 0, got {std!r}, {threshold!r}")
+    d2 = _sq_dists(x, c)
+    nearest = d2.argmin(axis=1)
+    good = numpy.sqrt(d2[numpy.arange(x.shape[0]), nearest]) <= threshold * std
+    k = c.shape[0]
+    counts = numpy.bincount(nearest[good], minlength=k)
+    q = numpy.bincount(nearest, minlength=k) / x.shape[0]
+    nz = q > 0
+    reverse_kl = float((q[nz] * numpy.log(q[nz] * k)).sum())
+    return ModeCoverage(int((counts > 0).sum()), k, float(100.0 * good.mean()), counts, reverse_kl)
+
+
+# ---------------------------------------------------------------- Frechet distance
+
+def feature_statistics(features) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """(mean (d,), covariance (d, d) with the n-1 normalisation) of features (n, d)."""
+    f = _rows64(features, "feature_statistics")
+    return f.mean(axis=0), numpy.cov(f, rowvar=False).reshape(f.shape[1], f.shape[1])
+
+
+def _psd_sqrt(s: numpy.ndarray) -> numpy.ndarray:
+    w, v = numpy.linalg.eigh(s)
+    return (v * numpy.sqrt(numpy.clip(w, 0.0, None))) @ v.T
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """Frechet (2-Wasserstein) distance squared between N(mu1, sigma1) and N(mu2, sigma2):
+
+        FD = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))
+
+    S1 S2 is not symmetric, but it is similar to the PSD matrix S1^(1/2) S2 S1^(1/2),
+    so Tr((S1 S2)^(1/2)) is the sum of the square roots of that matrix's eigenvalues
+    (numpy.linalg.eigh; tiny negative eigenvalues from round-off are clipped to 0).
+    """
+    mu1, mu2 = numpy.asarray(mu1, numpy.float64).ravel(), numpy.asarray(mu2, numpy.float64).ravel()
+    s1, s2 = numpy.atleast_2d(numpy.asarray(sigma1, numpy.float64)), numpy.atleast_2d(numpy.asarray(sigma2, numpy.float64))
+    d = mu1.size
+    if mu2.size != d or s1.shape != (d, d) or s2.shape != (d, d):
+        raise ValueError(f"frechet_distance: shapes do not match: mu {mu1.shape}, {mu2.shape}, "
+                         f"sigma {s1.shape}, {s2.shape}")
+    r = _psd_sqrt(s1)
+    m = r @ s2 @ r
+    ev = numpy.linalg.eigvalsh((m + m.T) / 2)
+    tr_sqrt = numpy.sqrt(numpy.clip(ev, 0.0, None)).sum()
+    fd = float(((mu1 - mu2) ** 2).sum() + numpy.trace(s1) + numpy.trace(s2) - 2.0 * tr_sqrt)
+    return max(fd, 0.0)   # round-off can leave -1e-12 for identical inputs
+
+
+def frechet_digit_distance(images, reference, classifier=None) -> float:
+    """FID-style distance between two sets of 28x28 digits in [-1, 1] ((N, 1, 28, 28),
+    (N, 28, 28) or (N, 784)): :func:`frechet_distance` of the mean and covariance of the
+    digit classifier's penultimate features (100 per image). Lower is closer; use the
+    same number of images on each side when comparing values (the estimate is biased
+    upwards for small samples). ``classifier`` defaults to the shipped one
+    (:func:`minigan.classifier.load_digit_classifier`).
+    """
+    clf = classifier if classifier is not None else _default_classifier()
+    mu1, s1 = feature_statistics(clf.features(images))
+    mu2, s2 = feature_statistics(clf.features(reference))
+    return frechet_distance(mu1, s1, mu2, s2)
+
+
+def classifier_accuracy(images, labels, classifier=None) -> float:
+    """Share of generated digits the digit classifier assigns to their intended class.
+
+    ``images``: (N, 1, 28, 28) in [-1, 1] from a class-conditional generator asked for
+    ``labels`` (N,). ``classifier`` defaults to the shipped one (97.5% on real held-out digits).
+    """
+    clf = classifier if classifier is not None else _default_classifier()
+    return clf.accuracy(images, labels)
+
+
+def _default_classifier():
+    # imported here: the classifier is a model (nn, optim) and metrics must import without it
+    from .classifier import load_digit_classifier
+    return load_digit_classifier()
