@@ -3,13 +3,13 @@ loop reference, and PyTorch (when installed) on the same machine, interleaved.
 
     python -m benchmarks.layers                 # numpy's and torch's default threads
     python -m benchmarks.layers --threads 1     # pin both to one thread
-    python -m benchmarks.layers --repeats 50 --dtype float32
+    python -m benchmarks.layers --repeats 20 --dtype float64
 
 Batch 64, kernel 4, stride 2, padding 1 (the DCGAN digit model):
     conv  1 -> 64   28 -> 14        conv  64 -> 128  14 -> 7
     tconv 128 -> 64  7 -> 14        tconv 64 -> 1    14 -> 28
 Each timed step is ``y = layer(x); layer.backward(dy)`` (PyTorch: ``layer(x).backward(dy)``
-with x.requires_grad, so both compute dx, dW and db).  Medians over the repeats; the
+with x.requires_grad, so both compute dx, dW and db).  Medians over all timed steps; the
 ratio is minigan / PyTorch (below 1 means minigan is faster).  The naive reference
 runs on a batch of 2 and is scaled up to the full batch (its cost is linear in it).
 Without PyTorch the comparison columns say "-".  Results: docs/performance.md.
@@ -24,7 +24,10 @@ import sys
 def _args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--repeats", type=int, default=30, help="timed steps per layer and library")
+    p.add_argument("--repeats", type=int, default=8, help="rounds per layer; each round runs one "
+                   "block of steps per library, alternating which goes first")
+    p.add_argument("--block", type=int, default=6, help="steps per block; the first step of each "
+                   "block is not timed (it absorbs the switch between libraries)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--naive-batch", type=int, default=2)
     p.add_argument("--naive-repeats", type=int, default=3)
@@ -126,7 +129,9 @@ def _machine(torch):
         blas = f"{info.get('name')} {info.get('version')}"
     except Exception:
         pass
-    lines = [f"machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.platform()}",
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    lines = [f"machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.platform()}, "
+             f"load average {load}",
              f"python {platform.python_version()}, numpy {np.__version__} ({blas}), "
              f"minigan backend {mg.backend.current().name}, dtype {ARGS.dtype}, batch {ARGS.batch}",
              "threads: " + ("numpy's and torch's defaults (OPENBLAS/OMP/MKL_NUM_THREADS unset)"
@@ -146,7 +151,8 @@ def main():
         except ImportError:
             torch = None
     print(_machine(torch))
-    print(f"median of {ARGS.repeats} interleaved forward+backward steps (ms)\n")
+    print(f"median forward+backward step (ms): {ARGS.repeats} alternating rounds of "
+          f"{ARGS.block} steps per library, first step of each block untimed\n")
     head = (f"{'layer':<22} {'minigan':>9} {'torch':>9} {'ratio':>7} "
             f"{'naive (x' + str(ARGS.batch // ARGS.naive_batch) + ')':>12} {'vs naive':>9}")
     print(head)
@@ -172,13 +178,15 @@ def main():
             theirs and theirs()
         t_ours, t_theirs = [], []
         for r in range(ARGS.repeats):
+            # Blocks, not single steps: idle BLAS/OpenMP worker threads of one library keep
+            # spinning for a while after its call and would be billed to the other one.
             # Alternate who goes first, so neither always runs on a warmer cache.
-            order = (ours, theirs) if r % 2 == 0 else (theirs, ours)
-            for fn in order:
-                if fn is ours:
-                    t_ours.append(fn())
-                elif fn is not None:
-                    t_theirs.append(fn())
+            order = ((ours, t_ours), (theirs, t_theirs))
+            for fn, times in (order if r % 2 == 0 else order[::-1]):
+                if fn is None:
+                    continue
+                fn()
+                times.extend(fn() for _ in range(ARGS.block - 1))
         ms = _median_ms(t_ours)
         naive = _naive_ms(kind, layer, mg.backend.to_numpy(x), mg.backend.to_numpy(dy))
         if t_theirs:

@@ -53,6 +53,15 @@ def test_im2col_and_col2im_match_naive_loops(case, seed):
     assert abs(lhs - rhs) <= 1e-10 * max(1.0, abs(lhs))
 
 
+def test_col2im_start_value_is_added_to_every_pixel(rng):
+    g = Geometry((2, 3), (2, 1), (1, 0), (1, 2))
+    c = rng.standard_normal((2 * 3 * 2, 2 * 3 * 4))    # x (2, 4, 5, 6) -> Ho, Wo = 3, 2
+    start = rng.standard_normal(4)
+    with_start = col2im(c, (2, 4, 5, 6), g, start=start)
+    np.testing.assert_allclose(with_start, col2im(c, (2, 4, 5, 6), g) + start[None, :, None, None],
+                               rtol=0, atol=1e-14)
+
+
 def test_memory_layouts_and_no_writes(rng):
     x = rng.standard_normal((2, 3, 5, 4))
     g = Geometry((3, 2), (2, 1), (1, 1), (1, 2))
