@@ -69,7 +69,8 @@ def test_gaussian1d_moments_and_pdf():
     x = _host(g.sample(100_000, 3))
     assert x.mean() == pytest.approx(-1.0, abs=0.01) and x.std() == pytest.approx(0.5, rel=0.01)
     grid = np.linspace(-5, 3, 4001)
-    assert np.trapezoid(g.pdf(grid), grid) == pytest.approx(1.0, abs=1e-6)
+    p = g.pdf(grid)
+    assert ((p[1:] + p[:-1]) / 2 * np.diff(grid)).sum() == pytest.approx(1.0, abs=1e-6)   # trapezoid rule
     assert g.pdf(-1.0) == pytest.approx(1 / (0.5 * math.sqrt(2 * math.pi)))
 
 
