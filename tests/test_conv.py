@@ -190,6 +190,31 @@ def test_gradients_accumulate(rng):
     np.testing.assert_allclose(layer.bias.grad, 2 * once[1], rtol=1e-12)
 
 
+def test_workspace_reuse_never_leaks_into_results(rng):
+    """The layer reuses scratch buffers across steps: earlier outputs must stay intact,
+    a new input shape must get new buffers, and results must equal the pure op's."""
+    layer = _layer(2, 3, 3, 2, 1, 1)
+    x1, x2 = rng.standard_normal((2, 2, 7, 7)), rng.standard_normal((2, 2, 7, 7))
+    y1 = layer(x1)
+    dx1 = layer.backward(np.ones_like(y1))
+    y1_saved, dx1_saved = y1.copy(), dx1.copy()
+    y2 = layer(x2)
+    layer.backward(np.ones_like(y2))
+    np.testing.assert_array_equal(y1, y1_saved)
+    np.testing.assert_array_equal(dx1, dx1_saved)
+    assert layer._ws.nbytes() > 0
+    x3 = rng.standard_normal((3, 2, 9, 5))                      # new shape: new buffers
+    layer.zero_grad()
+    y3 = layer(x3)
+    dy3 = rng.standard_normal(y3.shape)
+    dx3 = layer.backward(dy3)
+    pure_y, cache = conv2d_forward(x3, layer.weight.data, layer.bias.data, (2, 2), (1, 1), (1, 1))
+    pure_dx, pure_dW, _ = conv2d_backward(dy3, cache)
+    np.testing.assert_array_equal(y3, pure_y)
+    np.testing.assert_array_equal(dx3, pure_dx)
+    np.testing.assert_array_equal(layer.weight.grad, pure_dW)
+
+
 # ------------------------------------------------------------------ state and init
 
 def test_state_dict_keys_and_round_trip(rng):

@@ -183,6 +183,24 @@ def test_frozen_layer_computes_only_dx(how, rng):
     assert not layer.weight.grad.any() and not layer.bias.grad.any()
 
 
+def test_workspace_reuse_never_leaks_into_results(rng):
+    layer = _layer(2, 3, 4, 2, 1, 0, 1)
+    x1, x2 = rng.standard_normal((2, 2, 3, 3)), rng.standard_normal((2, 2, 3, 3))
+    y1 = layer(x1)
+    dx1 = layer.backward(np.ones_like(y1))
+    y1_saved, dx1_saved = y1.copy(), dx1.copy()
+    layer.backward(np.ones_like(layer(x2)))
+    np.testing.assert_array_equal(y1, y1_saved)
+    np.testing.assert_array_equal(dx1, dx1_saved)
+    x3 = rng.standard_normal((1, 2, 4, 2))                      # new shape: new buffers
+    y3 = layer(x3)
+    np.testing.assert_allclose(y3, conv_transpose2d_ref(x3, layer.weight.data, layer.bias.data,
+                                                        2, 1, 0, 1), atol=1e-10)
+    dx3 = layer.backward(np.ones_like(y3))
+    rdx, _, _ = conv_transpose2d_backward_ref(np.ones_like(y3), x3, layer.weight.data, 2, 1)
+    np.testing.assert_allclose(dx3, rdx, atol=1e-10)
+
+
 # ------------------------------------------------------------------ state and init
 
 def test_state_dict_keys_and_init():

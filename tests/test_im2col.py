@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigan as mg
-from minigan.ops.im2col import Geometry, as_strided, col2im, im2col, padded_nhwc, pair
+from minigan.ops.im2col import Geometry, Workspace, as_strided, col2im, im2col, padded_nhwc, pair
 from tests.reference.conv_ref import col2im_ref, im2col_ref
 from tests.test_conv import conv_cases
 
@@ -81,6 +81,21 @@ def test_padded_nhwc_copies_only_when_needed(rng):
     padded = padded_nhwc(x, (1, 2))
     assert padded.shape == (2, 6, 9, 3) and padded.flags.c_contiguous
     np.testing.assert_array_equal(padded, np.pad(x, ((0, 0), (0, 0), (1, 1), (2, 2))).transpose(0, 2, 3, 1))
+
+
+def test_workspace_buffers_are_reused_and_fully_rewritten(rng):
+    x = rng.standard_normal((2, 3, 5, 4))
+    g = Geometry((3, 2), (2, 1), (1, 2), (1, 1))
+    ws = Workspace()
+    first = im2col(x, g, ws=ws)
+    for name in ("cols", "cols_pad"):                 # poison the buffers, borders included
+        buf = ws.take(name, ws._buffers[name].shape, x.dtype, np)
+        buf[...] = np.nan
+    again = im2col(x, g, ws=ws)
+    assert again is first                               # the same memory, rewritten
+    np.testing.assert_array_equal(again, im2col_ref(x, (3, 2), (2, 1), (1, 2), (1, 1)))
+    other = im2col(x[:1], g, ws=ws)                     # another shape: another buffer
+    assert other.shape[0] == first.shape[0] // 2 and ws.nbytes() > 0
 
 
 def test_pair():

@@ -12,7 +12,7 @@ import numpy
 from .. import backend as B
 from ..ops.conv import conv2d_backward, conv2d_forward
 from ..ops.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
-from ..ops.im2col import pair
+from ..ops.im2col import Workspace, pair
 from . import init
 from .module import Module, Parameter
 
@@ -52,6 +52,9 @@ class _ConvNd(Module):
         init.pytorch_default_(self.weight, self.bias, rng)
         self._cache = None
         self._out_shape = None
+        # Scratch arrays kept between steps (see minigan.ops.im2col.Workspace): the
+        # price is holding them in memory, the gain is no page faults per step.
+        self._ws = Workspace()
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -106,7 +109,7 @@ class Conv2d(_ConvNd):
         # A frozen layer needs no im2col matrix in backward (only dW uses it): don't keep it.
         y, self._cache = conv2d_forward(x, self.weight.data, b, self.stride, self.padding,
                                         self.dilation, keep_cols=self._trains_params(),
-                                        where=self._label())
+                                        where=self._label(), ws=self._ws)
         self._out_shape = tuple(y.shape)
         return y
 
@@ -139,7 +142,7 @@ class ConvTranspose2d(_ConvNd):
         b = self._checked(x)
         y, self._cache = conv_transpose2d_forward(
             x, self.weight.data, b, self.stride, self.padding, self.output_padding,
-            self.dilation, keep_input=self._trains_params(), where=self._label())
+            self.dilation, keep_input=self._trains_params(), where=self._label(), ws=self._ws)
         self._out_shape = tuple(y.shape)
         return y
 

@@ -12,7 +12,8 @@ channel-last memory: y is returned as an NCHW view of it (no transpose copy).
 """
 from __future__ import annotations
 
-from .im2col import Geometry, col2im, conv_output_size, im2col
+from .. import backend as B
+from .im2col import Geometry, _scratch, col2im, conv_output_size, im2col
 
 
 def weight_cols(W):
@@ -51,21 +52,24 @@ def conv2d_geometry(x_shape, w_shape, stride, padding, dilation, where: str = "c
 
 
 def conv2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
-                   keep_cols: bool = True, where: str = "conv2d"):
+                   keep_cols: bool = True, where: str = "conv2d", ws=None):
     """x (N, C, H, W), W (O, C, kh, kw), b (O,) or None -> (y (N, O, Ho, Wo), cache).
 
     ``keep_cols=False`` (a frozen layer) keeps only what dx needs, not the
-    im2col matrix that dW would need.  See docs/math/conv.md.
+    im2col matrix that dW would need.  ``ws``: the layer's
+    :class:`~minigan.ops.im2col.Workspace` for scratch arrays (None: fresh
+    arrays; with one, a later forward invalidates this cache).
+    See docs/math/conv.md.
     """
     g, (Ho, Wo) = conv2d_geometry(x.shape, W.shape, stride, padding, dilation, where)
     N, O = x.shape[0], W.shape[0]
-    cols = im2col(x, g, (Ho, Wo))                  # (N*Ho*Wo, kh*kw*C)
+    cols = im2col(x, g, (Ho, Wo), ws)              # (N*Ho*Wo, kh*kw*C)
     Wc = weight_cols(W)                            # (O, kh*kw*C), a small copy
     y_rows = cols @ Wc.T                           # the one GEMM: (N*Ho*Wo, O)
     if b is not None:
         y_rows += b                                # fresh array: add in place
     y = y_rows.reshape(N, Ho, Wo, O).transpose(0, 3, 1, 2)
-    cache = (x.shape, W.shape, cols if keep_cols else None, Wc, b is not None, g, (Ho, Wo))
+    cache = (x.shape, W.shape, cols if keep_cols else None, Wc, b is not None, g, (Ho, Wo), ws)
     return y, cache
 
 
@@ -78,11 +82,14 @@ def conv2d_backward(dy, cache, param_grads: bool = True):
     With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
     and reduction are skipped.  See docs/math/conv.md.
     """
-    x_shape, w_shape, cols, Wc, has_b, g, out_size = cache
+    x_shape, w_shape, cols, Wc, has_b, g, out_size, ws = cache
     O = w_shape[0]
+    xp = B.array_module(dy)
     # Free when dy is channel-last memory (the output of a conv); one copy otherwise.
     dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, O)
-    dx = col2im(dy_rows @ Wc, x_shape, g, out_size)
+    dcols = _scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
+    xp.matmul(dy_rows, Wc, out=dcols)
+    dx = col2im(dcols, x_shape, g, out_size)
     if not param_grads:
         return dx, None, None
     if cols is None:

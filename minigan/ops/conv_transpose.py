@@ -17,8 +17,9 @@ C = Cout) whose input has y's size.  So:
 """
 from __future__ import annotations
 
+from .. import backend as B
 from .conv import weight_cols, weight_from_cols
-from .im2col import Geometry, col2im, im2col
+from .im2col import Geometry, _scratch, col2im, im2col
 
 
 def conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation):
@@ -55,11 +56,12 @@ def conv_transpose2d_geometry(x_shape, w_shape, stride, padding, output_padding,
 
 def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
                              dilation=(1, 1), keep_input: bool = True,
-                             where: str = "conv_transpose2d"):
+                             where: str = "conv_transpose2d", ws=None):
     """x (N, Cin, H, W), W (Cin, Cout, kh, kw), b (Cout,) or None -> (y (N, Cout, Ho, Wo), cache).
 
     ``keep_input=False`` (a frozen layer) does not keep x_rows, which only dW needs.
-    See docs/math/conv_transpose.md.
+    ``ws``: the layer's :class:`~minigan.ops.im2col.Workspace` for scratch arrays
+    (None: fresh arrays).  See docs/math/conv_transpose.md.
     """
     g, (Ho, Wo) = conv_transpose2d_geometry(x.shape, W.shape, stride, padding, output_padding,
                                             dilation, where)
@@ -68,11 +70,13 @@ def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output
     # Free when x is channel-last memory (the output of a conv); one copy otherwise.
     x_rows = x.transpose(0, 2, 3, 1).reshape(N * H * Wd, Cin)
     Wc = weight_cols(W)                             # (Cin, kh*kw*Cout)
-    cols = x_rows @ Wc                              # the one GEMM: (N*H*W, kh*kw*Cout)
+    xp = B.array_module(x)
+    cols = _scratch(ws, "cols", (N * H * Wd, Wc.shape[1]), x.dtype, xp)
+    xp.matmul(x_rows, Wc, out=cols)                 # the one GEMM: (N*H*W, kh*kw*Cout)
     # The conv2d whose input gradient this is has input (N, Cout, Ho, Wo), output H x W.
     # The bias is where the accumulation starts: no extra pass over y.
     y = col2im(cols, (N, Cout, Ho, Wo), g, out_size=(H, Wd), start=b)
-    cache = (x.shape, W.shape, x_rows if keep_input else None, Wc, b is not None, g, (Ho, Wo))
+    cache = (x.shape, W.shape, x_rows if keep_input else None, Wc, b is not None, g, (Ho, Wo), ws)
     return y, cache
 
 
@@ -85,9 +89,9 @@ def conv_transpose2d_backward(dy, cache, param_grads: bool = True):
     With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
     and reduction are skipped.  See docs/math/conv_transpose.md.
     """
-    x_shape, w_shape, x_rows, Wc, has_b, g, _ = cache
+    x_shape, w_shape, x_rows, Wc, has_b, g, _, ws = cache
     N, Cin, H, Wd = x_shape
-    cols = im2col(dy, g, out_size=(H, Wd))          # exactly one row per input pixel
+    cols = im2col(dy, g, out_size=(H, Wd), ws=ws, name="dycols")   # one row per input pixel
     dx = (cols @ Wc.T).reshape(N, H, Wd, Cin).transpose(0, 3, 1, 2)
     if not param_grads:
         return dx, None, None

@@ -14,6 +14,10 @@ strided ``+=`` of whole slices (never ``add.at``).
 
 Only the array namespace of the input is used (``minigan.backend.array_module``),
 so the same code runs on NumPy and CuPy.
+
+A :class:`Workspace` lets a layer keep its large scratch arrays (the padded
+input, ``cols``, the GEMM output that col2im consumes) from one step to the
+next: a fresh 13 MB array costs page faults every step, a reused one does not.
 """
 from __future__ import annotations
 
@@ -30,6 +34,35 @@ class Geometry(NamedTuple):
     stride: tuple = (1, 1)
     padding: tuple = (0, 0)
     dilation: tuple = (1, 1)
+
+
+class Workspace:
+    """Named scratch arrays owned by one layer, reused while shape, dtype and backend match.
+
+    A buffer's contents are valid only until the next ``take`` of the same name,
+    so a workspace must never be shared by two layers, and the arrays it hands out
+    must never be returned to the caller (only cached or consumed internally).
+    """
+
+    def __init__(self):
+        self._buffers = {}
+
+    def take(self, name, shape, dtype, xp):
+        b = self._buffers.get(name)
+        if b is None or b.shape != tuple(shape) or b.dtype != dtype or B.array_module(b) is not xp:
+            b = self._buffers[name] = xp.empty(shape, dtype=dtype)
+        return b
+
+    def clear(self) -> None:
+        self._buffers.clear()
+
+    def nbytes(self) -> int:
+        return sum(int(b.nbytes) for b in self._buffers.values())
+
+
+def _scratch(ws, name, shape, dtype, xp):
+    """A workspace buffer, or a fresh array when there is no workspace."""
+    return xp.empty(shape, dtype=dtype) if ws is None else ws.take(name, shape, dtype, xp)
 
 
 def pair(v, name: str = "value", where: str = "conv") -> tuple:
@@ -54,19 +87,24 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def padded_nhwc(x, padding):
+def padded_nhwc(x, padding, ws=None, name="xpad"):
     """x (N, C, H, W) -> zero-padded channel-last array (N, H+2ph, W+2pw, C), C-contiguous.
 
     One copy that transposes and pads at once; no copy at all when there is no
     padding and x is already channel-last in memory (e.g. the output of a conv).
+    With a workspace ``ws`` the copy goes into its buffer ``name``.
     """
     xp = B.array_module(x)
     ph, pw = padding
     N, C, H, W = x.shape
     xt = x.transpose(0, 2, 3, 1)
     if ph == 0 and pw == 0:
-        return xp.ascontiguousarray(xt)
-    out = xp.empty((N, H + 2 * ph, W + 2 * pw, C), dtype=x.dtype)
+        if xt.flags.c_contiguous:
+            return xt
+        out = _scratch(ws, name, (N, H, W, C), x.dtype, xp)
+        out[...] = xt
+        return out
+    out = _scratch(ws, name, (N, H + 2 * ph, W + 2 * pw, C), x.dtype, xp)
     # Zero only the border strips: the interior is overwritten right after.
     out[:, :ph] = 0
     out[:, H + ph:] = 0
@@ -76,24 +114,29 @@ def padded_nhwc(x, padding):
     return out
 
 
-def im2col(x, geometry: Geometry, out_size=None):
+def im2col(x, geometry: Geometry, out_size=None, ws=None, name="cols"):
     """x (N, C, H, W) -> cols (N*Ho*Wo, kh*kw*C).  See docs/math/conv.md ("im2col").
 
     ``out_size`` = (Ho, Wo) overrides PyTorch's output size (the transposed
-    convolution's backward asks for exactly its input size).
+    convolution's backward asks for exactly its input size).  With a workspace
+    ``ws`` the padded input and cols live in its buffers ``name + "_pad"`` and
+    ``name`` (so cols is then valid only until the next im2col into them).
     """
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
     N, C, H, W = x.shape
     if out_size is None:
         out_size = (conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw))
     Ho, Wo = out_size
-    xpad = padded_nhwc(x, (ph, pw))
+    xp = B.array_module(x)
+    xpad = padded_nhwc(x, (ph, pw), ws, name + "_pad")
     s0, s1, s2, s3 = xpad.strides
     # The 6-D view (n, ho, wo, i, j, c) of every receptive field: no data moves yet.
     windows = as_strided(xpad, (N, Ho, Wo, kh, kw, C),
                          (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
-    # The one copy: reshape of a non-contiguous view gathers it into rows.
-    return windows.reshape(N * Ho * Wo, kh * kw * C)
+    # The one copy gathers the windows into rows.
+    cols = _scratch(ws, name, (N * Ho * Wo, kh * kw * C), x.dtype, xp)
+    cols.reshape(N, Ho, Wo, kh, kw, C)[...] = windows
+    return cols
 
 
 def col2im(cols, x_shape, geometry: Geometry, out_size=None, start=None):
