@@ -178,6 +178,14 @@ def test_frozen_forward_keeps_no_im2col_matrix(rng):
         layer.backward(rng.standard_normal((1, 3, 4, 4)))
 
 
+def test_unfreezing_between_forward_and_backward_is_an_error(rng):
+    layer = _layer(2, 3, 3, 1, 1, 1)
+    with nn.frozen(layer):
+        y = layer(rng.standard_normal((1, 2, 4, 4)))
+    with pytest.raises(RuntimeError, match=r"Conv2d\(2, 3.*forward pass ran frozen"):
+        layer.backward(np.ones_like(y))
+
+
 def test_gradients_accumulate(rng):
     layer = _layer(2, 3, 3, 1, 1, 1)
     x, dy = rng.standard_normal((2, 2, 4, 4)), rng.standard_normal((2, 3, 4, 4))

@@ -85,6 +85,10 @@ class _ConvNd(Module):
         if tuple(dy.shape) != self._out_shape:
             raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
                              f"{self._out_shape}, got {tuple(dy.shape)}")
+        if train_params and cache[2] is None:
+            raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "
+                               f"for the weight gradient) but backward is not frozen; run forward "
+                               f"again after unfreezing")
         dx, dW, db = op_backward(dy, cache, param_grads=train_params)
         if train_params:
             self.weight.grad += dW

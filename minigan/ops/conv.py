@@ -13,7 +13,7 @@ channel-last memory: y is returned as an NCHW view of it (no transpose copy).
 from __future__ import annotations
 
 from .. import backend as B
-from .im2col import Geometry, _scratch, col2im, conv_output_size, im2col
+from .im2col import Geometry, col2im, conv_output_size, im2col, scratch
 
 
 def weight_cols(W):
@@ -87,7 +87,7 @@ def conv2d_backward(dy, cache, param_grads: bool = True):
     xp = B.array_module(dy)
     # Free when dy is channel-last memory (the output of a conv); one copy otherwise.
     dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, O)
-    dcols = _scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
+    dcols = scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
     xp.matmul(dy_rows, Wc, out=dcols)
     dx = col2im(dcols, x_shape, g, out_size)
     if not param_grads:

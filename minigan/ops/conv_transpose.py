@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from .conv import weight_cols, weight_from_cols
-from .im2col import Geometry, _scratch, col2im, im2col
+from .im2col import Geometry, col2im, im2col, scratch
 
 
 def conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation):
@@ -71,7 +71,7 @@ def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output
     x_rows = x.transpose(0, 2, 3, 1).reshape(N * H * Wd, Cin)
     Wc = weight_cols(W)                             # (Cin, kh*kw*Cout)
     xp = B.array_module(x)
-    cols = _scratch(ws, "cols", (N * H * Wd, Wc.shape[1]), x.dtype, xp)
+    cols = scratch(ws, "cols", (N * H * Wd, Wc.shape[1]), x.dtype, xp)
     xp.matmul(x_rows, Wc, out=cols)                 # the one GEMM: (N*H*W, kh*kw*Cout)
     # The conv2d whose input gradient this is has input (N, Cout, Ho, Wo), output H x W.
     # The bias is where the accumulation starts: no extra pass over y.

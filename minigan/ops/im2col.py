@@ -60,7 +60,7 @@ class Workspace:
         return sum(int(b.nbytes) for b in self._buffers.values())
 
 
-def _scratch(ws, name, shape, dtype, xp):
+def scratch(ws, name, shape, dtype, xp):
     """A workspace buffer, or a fresh array when there is no workspace."""
     return xp.empty(shape, dtype=dtype) if ws is None else ws.take(name, shape, dtype, xp)
 
@@ -101,10 +101,10 @@ def padded_nhwc(x, padding, ws=None, name="xpad"):
     if ph == 0 and pw == 0:
         if xt.flags.c_contiguous:
             return xt
-        out = _scratch(ws, name, (N, H, W, C), x.dtype, xp)
+        out = scratch(ws, name, (N, H, W, C), x.dtype, xp)
         out[...] = xt
         return out
-    out = _scratch(ws, name, (N, H + 2 * ph, W + 2 * pw, C), x.dtype, xp)
+    out = scratch(ws, name, (N, H + 2 * ph, W + 2 * pw, C), x.dtype, xp)
     # Zero only the border strips: the interior is overwritten right after.
     out[:, :ph] = 0
     out[:, H + ph:] = 0
@@ -134,7 +134,7 @@ def im2col(x, geometry: Geometry, out_size=None, ws=None, name="cols"):
     windows = as_strided(xpad, (N, Ho, Wo, kh, kw, C),
                          (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
     # The one copy gathers the windows into rows.
-    cols = _scratch(ws, name, (N * Ho * Wo, kh * kw * C), x.dtype, xp)
+    cols = scratch(ws, name, (N * Ho * Wo, kh * kw * C), x.dtype, xp)
     cols.reshape(N, Ho, Wo, kh, kw, C)[...] = windows
     return cols
 
