@@ -149,6 +149,9 @@ def test_backward_errors():
     layer(np.zeros((1, 1, 5, 5), np.float32))
     with pytest.raises(ValueError, match=r"expected dy of the output's shape \(1, 1, 3, 3\)"):
         layer.backward(np.zeros((1, 1, 4, 4), np.float32))
+    assert layer.backward(np.zeros((1, 1, 3, 3), np.float32)).shape == (1, 1, 5, 5)  # still usable
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        layer.backward(np.zeros((1, 1, 3, 3), np.float32))                   # consumed
 
 
 # ------------------------------------------------------------------ freezing and accumulation

@@ -76,11 +76,11 @@ class _BatchNorm(Module):
 
     def backward(self, dy):
         cache = self._require_cache(self._cache)
-        self._cache = None
         B.check_same_backend(dy, self._backend(), self._label())
         if tuple(dy.shape) != self._in_shape:
             raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
                              f"{self._in_shape}, got {tuple(dy.shape)}")
+        self._cache = None                 # consumed: a second backward needs a new forward
         train_params = not self.frozen and self.weight.requires_grad
         dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=train_params)
         if train_params:

@@ -79,12 +79,12 @@ class _ConvNd(Module):
 
     def _backward_with(self, op_backward, dy):
         cache = self._require_cache(self._cache)
-        self._cache = None
-        train_params = self._trains_params()
         B.check_same_backend(dy, self._backend(), self._label())
         if tuple(dy.shape) != self._out_shape:
             raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
                              f"{self._out_shape}, got {tuple(dy.shape)}")
+        self._cache = None                 # consumed: a second backward needs a new forward
+        train_params = self._trains_params()
         if train_params and cache[2] is None:
             raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "
                                f"for the weight gradient) but backward is not frozen; run forward "

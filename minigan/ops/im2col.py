@@ -145,6 +145,7 @@ def col2im(cols, x_shape, geometry: Geometry, out_size=None, start=None):
     Sums every column entry back onto the input pixel it was copied from:
     kh*kw strided ``+=`` of (N, Ho, Wo, C) slices into a zero-padded channel-last
     buffer, then a crop.  The result is an NCHW *view* of channel-last memory.
+    See docs/math/conv.md ("dx: a GEMM, then col2im").
     ``start`` (C,), when given, is the value every pixel starts from instead of 0:
     the transposed convolution's bias, added for free.
     """
