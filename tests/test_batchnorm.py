@@ -114,6 +114,17 @@ def test_gradients_numerically(cls, shape, training, rng):
 
 
 @pytest.mark.parametrize("training", [True, False])
+def test_op_without_param_grads_returns_only_dx(training, rng):
+    x, dy = rng.standard_normal((4, 3, 2)), rng.standard_normal((4, 3, 2))
+    gamma, beta, rm, rv = _stats(rng, 3)
+    _, cache = batchnorm_forward(x, gamma, beta, rm.copy(), rv.copy(), training)
+    dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=False)
+    assert dgamma is None and dbeta is None
+    np.testing.assert_allclose(dx, batchnorm_backward_ref(dy, x, gamma, rm, rv, training)[0],
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("how", ["freeze", "requires_grad"])
 def test_frozen_layer_computes_only_dx(how, training, rng):
     layer = nn.BatchNorm2d(2).double().train(training)

@@ -173,6 +173,15 @@ def test_frozen_layer_computes_only_dx(how, rng):
     assert not layer.weight.grad.any() and not layer.bias.grad.any()
 
 
+def test_op_without_param_grads_returns_only_dx(rng):
+    x, W = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
+    y, cache = conv2d_forward(x, W, np.zeros(3), (1, 1), (1, 1), (1, 1))
+    dy = rng.standard_normal(y.shape)
+    dx, dW, db = conv2d_backward(dy, cache, param_grads=False)
+    assert dW is None and db is None
+    np.testing.assert_allclose(dx, conv2d_backward_ref(dy, x, W, 1, 1, 1)[0], atol=1e-10)
+
+
 def test_frozen_forward_keeps_no_im2col_matrix(rng):
     layer = _layer(2, 3, 3, 1, 1, 1)
     with nn.frozen(layer):
