@@ -9,10 +9,13 @@ unit directions v, comparing (L(x + eps v) - L(x - eps v)) / (2 eps) with
 <dL/dx, v>. Both errors are *relative to the size of the gradient*:
 
     element-wise:      max_i |a_i - n_i| / max(max_i |a_i|, max_i |n_i|)
-    random direction:  max_v |<a, v> - n_v| / max(|a|, tiny)      (|v| = 1)
+    random direction:  max_v |<a, v> - n_v| / max(|a|, |n_v|, tiny)      (|v| = 1)
 
-so a planted 1% mistake reads ~1e-2 while a correct float64 backward reads
-~1e-9. Checks must run in float64: in float32 the rounding of L itself
+so in the element-wise check a planted 1% mistake reads ~1e-2 while a correct
+float64 backward reads ~1e-9. The random-direction check is weaker: a mistake
+confined to a few of d entries is diluted by about 1/sqrt(d) (one entry of a
+500,000-entry weight off by 1% reads ~2e-7), so the tests check every op
+element-wise on small shapes and use directions only as an extra on large ones. Checks must run in float64: in float32 the rounding of L itself
 (~1e-7 |L|) divided by 2 eps swamps the derivative.
 
 ``check_module(module, x)`` checks dL/dx and every parameter of a module for
@@ -104,17 +107,17 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
         a = B.to_numpy(a).astype(numpy.float64)
         xp = B.array_module(x)
         if x.size <= max_elements:
-            n = numpy.empty(x.size)
-            flat = x.reshape(-1)     # a view: writing it perturbs x
-            for i in range(x.size):
-                old = flat[i].item()
-                flat[i] = old + eps
+            n = numpy.empty(x.shape)
+            # Index x itself (not a reshape of it, which may be a copy for a
+            # non-contiguous array) so every perturbation reaches what f reads.
+            for idx in numpy.ndindex(*x.shape):
+                old = x[idx].item()
+                x[idx] = old + eps
                 lp = _as_float(f())
-                flat[i] = old - eps
+                x[idx] = old - eps
                 lm = _as_float(f())
-                flat[i] = old
-                n[i] = (lp - lm) / (2 * eps)
-            n = n.reshape(x.shape)
+                x[idx] = old
+                n[idx] = (lp - lm) / (2 * eps)
             scale = max(numpy.abs(a).max(initial=0.0), numpy.abs(n).max(initial=0.0))
             err = numpy.abs(a - n).max(initial=0.0) / scale if scale > 0 else 0.0
             method = "elementwise"
@@ -184,3 +187,56 @@ def check_loss(loss_fn, x, *args, seed: int = 0, eps: float = 1e-6, tol: float =
     return check_gradients(lambda: loss_fn(x, *args)[0], {"input": x}, {"input": dx}, eps=eps,
                            tol=tol, max_elements=max_elements, seed=seed,
                            title=title or getattr(loss_fn, "__name__", "loss"))
+
+
+def standard_suite(seed: int = 0):
+    """(name, module, input) for one small float64 instance of every layer, and
+    (name, loss_fn, logits, args) for every loss: what ``minigan gradcheck`` checks."""
+    from . import losses, nn
+
+    rng = numpy.random.default_rng(seed)
+
+    def x(*shape):
+        return B.to_device(rng.standard_normal(shape))
+
+    B.seed(seed)
+    layers = [
+        ("Linear(5, 3)", nn.Linear(5, 3), x(4, 5)),
+        ("Linear(5, 3, bias=False)", nn.Linear(5, 3, bias=False), x(4, 5)),
+        ("ReLU", nn.ReLU(), x(4, 6)),
+        ("LeakyReLU(0.2)", nn.LeakyReLU(0.2), x(4, 6)),
+        ("Tanh", nn.Tanh(), x(4, 6)),
+        ("Sigmoid", nn.Sigmoid(), x(4, 6)),
+        ("ELU", nn.ELU(), x(4, 6)),
+        ("Flatten", nn.Flatten(), x(2, 2, 3, 3)),
+        ("Unflatten((2, 3, 3))", nn.Unflatten((2, 3, 3)), x(2, 18)),
+        ("Conv2d(2, 3, 3, s=2, p=1)", nn.Conv2d(2, 3, 3, stride=2, padding=1), x(2, 2, 5, 5)),
+        ("Conv2d(2, 2, 3, dil=2)", nn.Conv2d(2, 2, 3, dilation=2), x(2, 2, 6, 6)),
+        ("ConvTranspose2d(3, 2, 4, s=2, p=1)", nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1),
+         x(2, 3, 3, 3)),
+        ("ConvTranspose2d(2, 2, 3, s=2, op=1)",
+         nn.ConvTranspose2d(2, 2, 3, stride=2, output_padding=1), x(2, 2, 3, 3)),
+        ("BatchNorm1d(4) train", nn.BatchNorm1d(4), x(6, 4)),
+        ("BatchNorm2d(3) train", nn.BatchNorm2d(3), x(4, 3, 3, 3)),
+        ("BatchNorm2d(3) eval", nn.BatchNorm2d(3).eval(), x(4, 3, 3, 3)),
+        ("MLP Linear-LeakyReLU-Linear-Sigmoid",
+         nn.Sequential(nn.Linear(3, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1), nn.Sigmoid()), x(5, 3)),
+    ]
+    for _, m, _ in layers:
+        m.double()
+    unit = B.to_device(rng.random((4, 3)))
+    loss_list = [
+        ("bce_with_logits", losses.bce_with_logits, x(4, 3), (unit,)),
+        ("mse", losses.mse, x(4, 3), (x(4, 3),)),
+        ("minimax_generator_loss", losses.minimax_generator_loss, x(4, 3), ()),
+        ("nonsaturating_generator_loss", losses.nonsaturating_generator_loss, x(4, 3), ()),
+    ]
+    return layers, loss_list
+
+
+def run_standard_suite(seed: int = 0) -> list:
+    """Check every layer and loss of :func:`standard_suite`; returns the reports."""
+    layers, loss_list = standard_suite(seed)
+    reports = [check_module(m, x, seed=seed, title=name) for name, m, x in layers]
+    reports += [check_loss(fn, z, *args, seed=seed, title=name) for name, fn, z, args in loss_list]
+    return reports

@@ -28,7 +28,8 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}: item {i} is a {type(p).__name__}, not a Parameter")
         for k, v in hyper.items():
             setattr(self, k, v)
-        self.step_count = 0
+        self.step_count = 0                    # calls to step()
+        self.param_steps = [0] * len(self.params)  # updates each parameter has had (PyTorch's per-parameter "step")
         self.state: list[dict] = [dict() for _ in self.params]
 
     def zero_grad(self) -> None:
@@ -45,6 +46,7 @@ class Optimizer:
         self.step_count += 1
         for i, p in enumerate(self.params):
             if p.requires_grad:
+                self.param_steps[i] += 1
                 self._update(i, p)
 
     def _update(self, i, p):  # pragma: no cover - abstract
@@ -59,7 +61,8 @@ class Optimizer:
     # ------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:
         """{"type", "step", hyperparameters..., "state": {"<param index>.<slot>": array}}."""
-        out = {"type": type(self).__name__, "step": self.step_count}
+        out = {"type": type(self).__name__, "step": self.step_count,
+               "param_steps": list(self.param_steps)}
         for k in self._hyper:
             v = getattr(self, k)
             out[k] = list(v) if isinstance(v, tuple) else v
@@ -71,6 +74,11 @@ class Optimizer:
         if d.get("type") != type(self).__name__:
             raise ValueError(f"{type(self).__name__}.load_state_dict: state is for {d.get('type')!r}")
         self.step_count = int(d["step"])
+        steps = d.get("param_steps", [self.step_count] * len(self.params))
+        if len(steps) != len(self.params):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: state is for {len(steps)} "
+                             f"parameters, the optimizer has {len(self.params)}")
+        self.param_steps = [int(s) for s in steps]
         for k in self._hyper:
             v = d[k]
             setattr(self, k, tuple(v) if isinstance(v, (list, tuple)) else v)
@@ -136,7 +144,7 @@ class Adam(Optimizer):
         m += (1 - b1) * g
         v *= b2
         v += (1 - b2) * (g * g)
-        t = self.step_count
+        t = self.param_steps[i]   # per parameter, so a parameter unfrozen late starts at t = 1
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1
         denom = array_module(v).sqrt(v)

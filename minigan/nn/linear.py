@@ -38,10 +38,11 @@ class Linear(Module):
     def backward(self, dy):
         cache = self._require_cache(self._cache)
         self._cache = None
-        train_params = not self.frozen and self.weight.requires_grad
-        dx, dW, db = linear_backward(dy, cache, param_grads=train_params)
-        if train_params:
+        want_w = not self.frozen and self.weight.requires_grad
+        want_b = not self.frozen and self.bias is not None and self.bias.requires_grad
+        dx, dW, db = linear_backward(dy, cache, param_grads=want_w or want_b)
+        if want_w:
             self.weight.grad += dW
-            if self.bias is not None:
-                self.bias.grad += db
+        if want_b:
+            self.bias.grad += db
         return dx

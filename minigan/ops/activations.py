@@ -44,11 +44,13 @@ def tanh_backward(dy, y):
 
 
 def sigmoid_forward(x):
-    """sigma(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2, which never overflows."""
+    """sigma(x) = 1 / (1 + e^-x), computed from e = e^-|x| (which never overflows):
+    1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, so the tiny values of the far
+    negative tail keep their relative accuracy instead of cancelling to 0."""
     xp = array_module(x)
-    y = xp.tanh(x * 0.5)
-    y += 1
-    y *= 0.5
+    e = xp.exp(-xp.abs(x))
+    y = xp.where(x >= 0, 1, e)
+    y /= (1 + e)
     return y, y
 
 
