@@ -1,8 +1,9 @@
 """GAN training on top of the layers: objectives, the trainer, checkpoints, model builders."""
 from .checkpoint import load_checkpoint, restore, save_checkpoint
+from .ema import EMA
 from .models import mlp
 from .objectives import OBJECTIVES, Minimax, NonSaturating, Objective, get_objective
 from .trainer import GANTrainer, History, TrainingDiverged
 
-__all__ = ["GANTrainer", "History", "TrainingDiverged", "Objective", "Minimax", "NonSaturating",
+__all__ = ["EMA", "GANTrainer", "History", "TrainingDiverged", "Objective", "Minimax", "NonSaturating",
            "OBJECTIVES", "get_objective", "save_checkpoint", "load_checkpoint", "restore", "mlp"]

@@ -1,0 +1,97 @@
+"""Module bookkeeping: naming, modes, freezing, dtype casts, state dicts."""
+import numpy as np
+import pytest
+
+from minigan import nn
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.Sigmoid())
+
+
+def test_named_parameters_use_pytorch_keys():
+    names = [n for n, _ in mlp().named_parameters()]
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(mlp().parameters()) == 4
+
+
+def test_nested_sequential_keys():
+    m = nn.Sequential(nn.Sequential(nn.Linear(2, 2)), nn.Linear(2, 1))
+    assert list(m.state_dict()) == ["0.0.weight", "0.0.bias", "1.weight", "1.bias"]
+
+
+def test_train_eval_propagate():
+    m = mlp()
+    m.eval()
+    assert all(not sub.training for sub in m.modules())
+    m.train()
+    assert all(sub.training for sub in m.modules())
+
+
+def test_frozen_context_restores_previous_state():
+    m = mlp()
+    m[2].freeze()
+    with nn.frozen(m):
+        assert all(sub.frozen for sub in m.modules())
+    assert m[2].frozen and not m[0].frozen and not m.frozen
+
+
+def test_frozen_sequential_gives_same_dx_and_no_param_grads(rng):
+    m = mlp().double()
+    x = rng.standard_normal((5, 3))
+    dy = rng.standard_normal((5, 2))
+    m(x)
+    dx_trained = m.backward(dy)
+    m.zero_grad()
+    with nn.frozen(m):
+        m(x)
+        dx_frozen = m.backward(dy)
+    np.testing.assert_allclose(dx_frozen, dx_trained, rtol=1e-12)
+    assert all(not p.grad.any() for p in m.parameters())
+
+
+def test_astype_casts_parameters_and_grads():
+    m = mlp().double()
+    assert all(p.data.dtype == np.float64 and p.grad.dtype == np.float64 for p in m.parameters())
+    m.float()
+    assert m.dtype == np.float32
+
+
+def test_backward_twice_for_one_forward_is_an_error(rng):
+    m = mlp()
+    m(rng.standard_normal((2, 3)).astype(np.float32))
+    m.backward(np.ones((2, 2), np.float32))
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        m.backward(np.ones((2, 2), np.float32))
+
+
+def test_sequential_rejects_non_modules():
+    with pytest.raises(TypeError, match="Sequential: item 1 is a int"):
+        nn.Sequential(nn.ReLU(), 3)
+
+
+def test_load_state_dict_accepts_arrays_and_copies(rng):
+    a, b = mlp(), mlp()
+    sd = a.state_dict()
+    b.load_state_dict(sd)
+    sd["0.weight"][...] = 0          # the loaded model does not share memory with the dict
+    assert b[0].weight.data.any()
+    x = rng.standard_normal((3, 3)).astype(np.float32)
+    np.testing.assert_array_equal(a(x), b(x))
+
+
+def test_flatten_unflatten_round_trip(rng):
+    x = rng.standard_normal((2, 3, 4, 5))
+    f, u = nn.Flatten(), nn.Unflatten((3, 4, 5))
+    y = f(x)
+    assert y.shape == (2, 60)
+    np.testing.assert_array_equal(u(y), x)
+    np.testing.assert_array_equal(f.backward(y), x)
+    assert u.backward(x).shape == (2, 60)
+    with pytest.raises(ValueError, match=r"Unflatten\(\(3, 4, 5\)\).*\(2, 59\)"):
+        u(rng.standard_normal((2, 59)))
+
+
+def test_repr_shows_structure():
+    text = repr(mlp())
+    assert "Linear(3, 4, bias=True)" in text and "(3): Sigmoid()" in text
