@@ -9,6 +9,7 @@ in :data:`PRESETS` with its default number of steps and a one-line description.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from contextlib import nullcontext
@@ -109,7 +110,9 @@ def gaussian1d(out: str, steps: int, seed: int = 0, progress: bool = True,
     viz.histogram_1d(samples, os.path.join(out, "histogram.png"), pdf=target.pdf,
                      title=(f"step {trainer.step}: mean {metrics['generated_mean']:.3f}, "
                             f"std {metrics['generated_std']:.3f} (target 4, 1.25)"))
-    viz.losses(trainer.history, os.path.join(out, "losses.png"), title="gaussian1d losses")
+    # At the equilibrium D(x) = 1/2 everywhere: L_D = 2 ln 2, non-saturating L_G = ln 2.
+    viz.losses(trainer.history, os.path.join(out, "losses.png"), title="gaussian1d losses",
+               equilibrium={"d_loss": 2 * math.log(2), "g_loss": math.log(2)})
     return metrics
 
 

@@ -42,8 +42,13 @@ def histogram_1d(samples, path, pdf=None, title: str = "generated vs target",
     return _save(fig, path)
 
 
-def losses(history, path, title: str = "losses", smooth: int = 25) -> str:
-    """D and G losses per step (thin) with a moving average (thick) from a ``History`` or dict."""
+def losses(history, path, title: str = "losses", smooth: int = 25,
+           equilibrium: dict | None = None) -> str:
+    """D and G losses per step (thin) with a moving average (thick) from a ``History`` or dict.
+
+    ``equilibrium`` ({"d_loss": value, "g_loss": value}) draws dashed lines at the
+    losses of the game's equilibrium, e.g. 2 ln 2 and ln 2 for the logistic GAN,
+    where D outputs 1/2 everywhere."""
     h = history.as_dict() if hasattr(history, "as_dict") else history
     steps = numpy.asarray(h["step"])
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -55,6 +60,9 @@ def losses(history, path, title: str = "losses", smooth: int = 25) -> str:
             ax.plot(steps[smooth - 1:], avg, color=color, lw=2, label=f"{key[0].upper()} loss")
         else:
             ax.plot(steps, v, color=color, lw=2, label=f"{key[0].upper()} loss")
+        if equilibrium and key in equilibrium:
+            ax.axhline(equilibrium[key], color=color, ls="--", lw=1,
+                       label=f"{key[0].upper()} at equilibrium ({equilibrium[key]:.3f})")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title(title)
