@@ -20,17 +20,26 @@ def relu_backward(dy, y):
 
 
 def leaky_relu_forward(x, negative_slope=0.01):
-    """y = x for x > 0, slope * x otherwise."""
+    """y = x for x > 0, slope * x otherwise, i.e. max(x, slope x) for slope <= 1
+    (min for slope > 1): one pass, no branch per element."""
     xp = array_module(x)
-    y = xp.where(x > 0, x, x * negative_slope)
+    sx = x * negative_slope
+    y = xp.maximum(x, sx, out=sx) if negative_slope <= 1 else xp.minimum(x, sx, out=sx)
     return y, (y, negative_slope)
 
 
 def leaky_relu_backward(dy, cache):
-    """f'(x) = 1 for x > 0, slope otherwise; for slope > 0, sign(y) = sign(x)."""
+    """f'(x) = 1 for x > 0, slope otherwise; for slope > 0, sign(y) = sign(x).
+
+    Written as f' = slope + (1 - slope) [y > 0]: arithmetic on the mask instead of
+    ``where(mask, dy, slope dy)``, whose per-element branch on random signs is ~5x slower.
+    """
     y, slope = cache
-    xp = array_module(dy)
-    return xp.where(y > 0, dy, dy * slope)
+    g = (y > 0).astype(dy.dtype)
+    g *= 1 - slope
+    g += slope
+    g *= dy
+    return g
 
 
 def tanh_forward(x):
@@ -44,13 +53,18 @@ def tanh_backward(dy, y):
 
 
 def sigmoid_forward(x):
-    """sigma(x) = 1 / (1 + e^-x), computed from e = e^-|x| (which never overflows):
-    1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, so the tiny values of the far
-    negative tail keep their relative accuracy instead of cancelling to 0."""
+    """sigma(x) = 1 / (1 + e^-x), computed as e^min(x, 0) / (1 + e^-|x|).
+
+    For x >= 0 that is 1 / (1 + e^-x); for x < 0 it is e^x / (1 + e^x) (numerator and
+    denominator multiplied by e^x). Both exponents are <= 0, so nothing overflows, and
+    no subtraction cancels, so the tiny values of the far negative tail keep their
+    relative accuracy.
+    """
     xp = array_module(x)
-    e = xp.exp(-xp.abs(x))
-    y = xp.where(x >= 0, 1, e)
-    y /= (1 + e)
+    y = xp.exp(xp.minimum(x, 0))
+    den = xp.exp(-xp.abs(x))
+    den += 1
+    y /= den
     return y, y
 
 
@@ -60,15 +74,23 @@ def sigmoid_backward(dy, y):
 
 
 def elu_forward(x, alpha=1.0):
-    """y = x for x > 0, alpha (e^x - 1) otherwise."""
+    """y = x for x > 0, alpha (e^x - 1) otherwise, i.e. max(x, 0) + alpha expm1(min(x, 0))."""
     xp = array_module(x)
-    # expm1 of min(x, 0): exact near 0 and no overflow warnings for large positive x
-    y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+    # expm1 of min(x, 0): exact near 0, no overflow for large positive x, and no branch
+    y = xp.expm1(xp.minimum(x, 0))
+    y *= alpha
+    y += xp.maximum(x, 0)
     return y, (y, alpha)
 
 
 def elu_backward(dy, cache):
-    """f'(x) = 1 for x > 0, alpha e^x = y + alpha otherwise."""
+    """f'(x) = 1 for x > 0, alpha e^x = y + alpha otherwise.
+
+    As arithmetic: f' = min(y, 0) + alpha + (1 - alpha) [y > 0] (for x <= 0, y <= 0)."""
     y, alpha = cache
     xp = array_module(dy)
-    return xp.where(y > 0, dy, dy * (y + alpha))
+    g = xp.minimum(y, 0)
+    g += alpha
+    g += (1 - alpha) * (y > 0).astype(dy.dtype)
+    g *= dy
+    return g
