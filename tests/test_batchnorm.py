@@ -136,11 +136,27 @@ def test_frozen_layer_computes_only_dx(how, training, rng):
     if how == "freeze":
         layer.freeze()
     else:
-        layer.weight.requires_grad = False
+        for p in layer.parameters():
+            p.requires_grad = False
     layer(x)
     dx_frozen = layer.backward(dy)
     np.testing.assert_allclose(dx_frozen, dx_trained, rtol=0, atol=1e-15)
     assert not layer.weight.grad.any() and not layer.bias.grad.any()
+
+
+def test_gamma_and_beta_requires_grad_are_honoured_separately(rng):
+    layer = nn.BatchNorm1d(2).double()
+    x, dy = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    layer.bias.requires_grad = False
+    layer(x)
+    layer.backward(dy)
+    assert layer.weight.grad.any() and not layer.bias.grad.any()
+    layer.zero_grad()
+    layer.weight.requires_grad, layer.bias.requires_grad = False, True
+    layer(x)
+    layer.backward(dy)
+    assert not layer.weight.grad.any()
+    np.testing.assert_allclose(layer.bias.grad, dy.sum(axis=0), atol=1e-12)
 
 
 def test_errors():

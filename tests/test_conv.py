@@ -166,7 +166,8 @@ def test_frozen_layer_computes_only_dx(how, rng):
     if how == "freeze":
         layer.freeze()
     else:
-        layer.weight.requires_grad = False
+        for p in layer.parameters():
+            p.requires_grad = False
     layer(x)
     dx_frozen = layer.backward(dy)
     np.testing.assert_array_equal(dx_frozen, dx_trained)
@@ -180,6 +181,23 @@ def test_op_without_param_grads_returns_only_dx(rng):
     dx, dW, db = conv2d_backward(dy, cache, param_grads=False)
     assert dW is None and db is None
     np.testing.assert_allclose(dx, conv2d_backward_ref(dy, x, W, 1, 1, 1)[0], atol=1e-10)
+
+
+def test_weight_and_bias_requires_grad_are_honoured_separately(rng):
+    layer = _layer(2, 3, 3, 2, 1, 1)
+    x, dy = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((2, 3, 3, 3))
+    layer.weight.requires_grad = False
+    layer(x)
+    layer.backward(dy)
+    assert not layer.weight.grad.any()
+    np.testing.assert_allclose(layer.bias.grad, dy.sum(axis=(0, 2, 3)), atol=1e-12)
+    layer.zero_grad()
+    layer.weight.requires_grad, layer.bias.requires_grad = True, False
+    layer(x)
+    layer.backward(dy)
+    assert not layer.bias.grad.any()
+    np.testing.assert_allclose(layer.weight.grad, conv2d_backward_ref(dy, x, layer.weight.data, 2, 1)[1],
+                               atol=1e-10)
 
 
 def test_frozen_forward_keeps_no_im2col_matrix(rng):

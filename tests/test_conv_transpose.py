@@ -175,7 +175,8 @@ def test_frozen_layer_computes_only_dx(how, rng):
     if how == "freeze":
         layer.freeze()
     else:
-        layer.weight.requires_grad = False
+        for p in layer.parameters():
+            p.requires_grad = False
     layer(x)
     assert layer._cache[2] is None                     # x_rows only feeds dW: not kept
     dx_frozen = layer.backward(dy)

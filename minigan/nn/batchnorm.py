@@ -81,10 +81,12 @@ class _BatchNorm(Module):
             raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
                              f"{self._in_shape}, got {tuple(dy.shape)}")
         self._cache = None                 # consumed: a second backward needs a new forward
-        train_params = not self.frozen and self.weight.requires_grad
-        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=train_params)
-        if train_params:
+        want_g = not self.frozen and self.weight.requires_grad
+        want_b = not self.frozen and self.bias.requires_grad
+        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b)
+        if want_g:
             self.weight.grad += dgamma
+        if want_b:
             self.bias.grad += dbeta
         return dx
 

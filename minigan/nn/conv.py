@@ -70,7 +70,11 @@ class _ConvNd(Module):
         return s
 
     def _trains_params(self) -> bool:
+        """Whether backward computes dW (and so whether forward must keep its input)."""
         return not self.frozen and self.weight.requires_grad
+
+    def _trains_bias(self) -> bool:
+        return not self.frozen and self.bias is not None and self.bias.requires_grad
 
     def _checked(self, x):
         self._check_input(x, ndim=4, dim=1, size=self.in_channels,
@@ -84,16 +88,17 @@ class _ConvNd(Module):
             raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
                              f"{self._out_shape}, got {tuple(dy.shape)}")
         self._cache = None                 # consumed: a second backward needs a new forward
-        train_params = self._trains_params()
-        if train_params and cache[2] is None:
+        want_w, want_b = self._trains_params(), self._trains_bias()
+        if want_w and cache[2] is None:
             raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "
                                f"for the weight gradient) but backward is not frozen; run forward "
                                f"again after unfreezing")
-        dx, dW, db = op_backward(dy, cache, param_grads=train_params)
-        if train_params:
+        dx, dW, db = op_backward(dy, cache, param_grads=want_w)
+        if want_w:
             self.weight.grad += dW
-            if self.bias is not None:
-                self.bias.grad += db
+        if want_b:
+            # Only the bias trains (weight.requires_grad False): its reduction, no dW GEMM.
+            self.bias.grad += db if db is not None else dy.sum(axis=(0, 2, 3))
         return dx
 
 
