@@ -146,11 +146,15 @@ class Adam(Optimizer):
         v += (1 - b2) * (g * g)
         t = self.param_steps[i]   # per parameter, so a parameter unfrozen late starts at t = 1
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-        # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1
-        denom = array_module(v).sqrt(v)
-        denom /= math.sqrt(bc2)
-        denom += self.eps
-        p.data -= (self.lr / bc1) * (m / denom)
+        # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1.
+        # One scratch array, updated in place: the step is memory-bound for small layers.
+        xp = array_module(v)
+        step = xp.sqrt(v)
+        step /= math.sqrt(bc2)
+        step += self.eps
+        xp.divide(m, step, out=step)
+        step *= self.lr / bc1
+        p.data -= step
 
 
 class RMSprop(Optimizer):
