@@ -60,7 +60,15 @@ class Module:
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__:
+        d = self.__dict__
+        # Fast path for the per-step caches (self._cache = ...): private names that
+        # hold neither a Parameter nor a Module need no registration.
+        if name[0] == "_" and "_parameters" in d and not isinstance(value, (Parameter, Module)) \
+                and name not in d["_buffers"] and name not in d["_parameters"] \
+                and name not in d["_modules"]:
+            object.__setattr__(self, name, value)
+            return
+        if "_parameters" not in d:
             raise RuntimeError(f"{type(self).__name__}: call Module.__init__() before assigning attributes")
         for table in (self._parameters, self._modules, self._buffers):
             table.pop(name, None)
