@@ -81,8 +81,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
                              f"{self._in_shape}, got {tuple(dy.shape)}")
         self._cache = None                 # consumed: a second backward needs a new forward
-        want_g = not self.frozen and self.weight.requires_grad
-        want_b = not self.frozen and self.bias.requires_grad
+        want_g, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
         dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b)
         if want_g:
             self.weight.grad += dgamma

@@ -71,10 +71,7 @@ class _ConvNd(Module):
 
     def _trains_params(self) -> bool:
         """Whether backward computes dW (and so whether forward must keep its input)."""
-        return not self.frozen and self.weight.requires_grad
-
-    def _trains_bias(self) -> bool:
-        return not self.frozen and self.bias is not None and self.bias.requires_grad
+        return self._wants_grad(self.weight)
 
     def _checked(self, x):
         self._check_input(x, ndim=4, dim=1, size=self.in_channels,
@@ -88,7 +85,7 @@ class _ConvNd(Module):
             raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
                              f"{self._out_shape}, got {tuple(dy.shape)}")
         self._cache = None                 # consumed: a second backward needs a new forward
-        want_w, want_b = self._trains_params(), self._trains_bias()
+        want_w, want_b = self._trains_params(), self._wants_grad(self.bias)
         if want_w and cache[2] is None:
             raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "
                                f"for the weight gradient) but backward is not frozen; run forward "

@@ -38,8 +38,7 @@ class Linear(Module):
     def backward(self, dy):
         cache = self._require_cache(self._cache)
         self._cache = None
-        want_w = not self.frozen and self.weight.requires_grad
-        want_b = not self.frozen and self.bias is not None and self.bias.requires_grad
+        want_w, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
         dx, dW, db = linear_backward(dy, cache, param_grads=want_w or want_b)
         if want_w:
             self.weight.grad += dW

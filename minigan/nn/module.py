@@ -137,8 +137,10 @@ class Module:
         for p in self.parameters():
             p.zero_grad()
 
-    def _needs_param_grad(self) -> bool:
-        return not self.frozen
+    def _wants_grad(self, p) -> bool:
+        """Whether backward should add into ``p.grad``: the layer is not frozen, ``p``
+        exists (an optional bias may be None) and ``p.requires_grad``."""
+        return not self.frozen and p is not None and p.requires_grad
 
     # ------------------------------------------------------------ dtype
     def astype(self, dtype) -> "Module":
