@@ -75,12 +75,7 @@ class _BatchNorm(Module):
         return y
 
     def backward(self, dy):
-        cache = self._require_cache(self._cache)
-        B.check_same_backend(dy, self._backend(), self._label())
-        if tuple(dy.shape) != self._in_shape:
-            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
-                             f"{self._in_shape}, got {tuple(dy.shape)}")
-        self._cache = None                 # consumed: a second backward needs a new forward
+        cache = self._take_cache(dy, self._in_shape)
         want_g, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
         dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b)
         if want_g:

@@ -79,12 +79,7 @@ class _ConvNd(Module):
         return self.bias.data if self.bias is not None else None
 
     def _backward_with(self, op_backward, dy):
-        cache = self._require_cache(self._cache)
-        B.check_same_backend(dy, self._backend(), self._label())
-        if tuple(dy.shape) != self._out_shape:
-            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
-                             f"{self._out_shape}, got {tuple(dy.shape)}")
-        self._cache = None                 # consumed: a second backward needs a new forward
+        cache = self._take_cache(dy, self._out_shape)
         want_w, want_b = self._trains_params(), self._wants_grad(self.bias)
         if want_w and cache[2] is None:
             raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "

@@ -255,6 +255,18 @@ class Module:
                                f"(or twice for one forward)")
         return cache
 
+    def _take_cache(self, dy, out_shape):
+        """The cache ``forward`` left in ``self._cache``, consumed by ``backward(dy)``
+        (a second backward needs a new forward), after checking dy's backend and
+        that dy has the output's shape ``out_shape``."""
+        cache = self._require_cache(self._cache)
+        B.check_same_backend(dy, self._backend(), self._label())
+        if tuple(dy.shape) != out_shape:
+            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
+                             f"{out_shape}, got {tuple(dy.shape)}")
+        self._cache = None
+        return cache
+
     def _label(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
 
