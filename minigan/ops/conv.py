@@ -13,7 +13,7 @@ channel-last memory: y is returned as an NCHW view of it (no transpose copy).
 from __future__ import annotations
 
 from .. import backend as B
-from .im2col import Geometry, col2im, conv_output_size, im2col, scratch
+from .im2col import checked_geometry, col2im, conv_output_size, im2col, scratch
 
 
 def weight_cols(W):
@@ -32,15 +32,7 @@ def conv2d_geometry(x_shape, w_shape, stride, padding, dilation, where: str = "c
     """Validate sizes and return (Geometry, (Ho, Wo)); ValueError naming ``where`` otherwise."""
     N, C, H, W = x_shape
     O, Cw, kh, kw = w_shape
-    if C != Cw:
-        raise ValueError(f"{where}: input has {C} channels but the weight {tuple(w_shape)} "
-                         f"expects {Cw}")
-    g = Geometry((kh, kw), tuple(stride), tuple(padding), tuple(dilation))
-    for label, v in (("stride", g.stride), ("dilation", g.dilation), ("kernel_size", g.kernel)):
-        if min(v) <= 0:
-            raise ValueError(f"{where}: {label} must be positive, got {v}")
-    if min(g.padding) < 0:
-        raise ValueError(f"{where}: padding must be non-negative, got {g.padding}")
+    g = checked_geometry(C, w_shape, 1, stride, padding, dilation, where)
     ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
     Hp, Wp = H + 2 * padding[0], W + 2 * padding[1]
     if ekh > Hp or ekw > Wp:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from .conv import weight_cols, weight_from_cols
-from .im2col import Geometry, col2im, im2col, scratch
+from .im2col import checked_geometry, col2im, im2col, scratch
 
 
 def conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation):
@@ -32,16 +32,7 @@ def conv_transpose2d_geometry(x_shape, w_shape, stride, padding, output_padding,
     """Validate sizes and return (Geometry, (Ho, Wo)); ValueError naming ``where`` otherwise."""
     N, C, H, W = x_shape
     Cin, Cout, kh, kw = w_shape
-    if C != Cin:
-        raise ValueError(f"{where}: input has {C} channels but the weight {tuple(w_shape)} "
-                         f"expects {Cin}")
-    g = Geometry((kh, kw), tuple(stride), tuple(padding), tuple(dilation))
-    for label, v in (("stride", g.stride), ("dilation", g.dilation), ("kernel_size", g.kernel)):
-        if min(v) <= 0:
-            raise ValueError(f"{where}: {label} must be positive, got {v}")
-    if min(g.padding) < 0 or min(output_padding) < 0:
-        raise ValueError(f"{where}: padding and output_padding must be non-negative, "
-                         f"got {g.padding} and {tuple(output_padding)}")
+    g = checked_geometry(C, w_shape, 0, stride, padding, dilation, where, output_padding)
     for a in range(2):
         if output_padding[a] >= max(stride[a], dilation[a]):
             raise ValueError(f"{where}: output_padding {tuple(output_padding)} must be smaller "

@@ -75,6 +75,33 @@ def pair(v, name: str = "value", where: str = "conv") -> tuple:
     raise ValueError(f"{where}: {name} must be an int or a pair of ints (h, w), got {v!r}")
 
 
+def checked_geometry(channels, w_shape, w_channel_axis, stride, padding, dilation, where,
+                     output_padding=None) -> Geometry:
+    """The checks conv2d and conv_transpose2d share; returns the :class:`Geometry`.
+
+    The input's ``channels`` must equal the weight's dimension ``w_channel_axis``
+    (1 for conv2d's (O, C, kh, kw), 0 for conv_transpose2d's (Cin, Cout, kh, kw));
+    kernel_size, stride and dilation must be positive; padding (and
+    ``output_padding``, when given) non-negative.  ValueError naming ``where``
+    otherwise.  See docs/math/conv.md.
+    """
+    expected = w_shape[w_channel_axis]
+    if channels != expected:
+        raise ValueError(f"{where}: input has {channels} channels but the weight {tuple(w_shape)} "
+                         f"expects {expected}")
+    g = Geometry(tuple(w_shape[2:]), tuple(stride), tuple(padding), tuple(dilation))
+    for label, v in (("stride", g.stride), ("dilation", g.dilation), ("kernel_size", g.kernel)):
+        if min(v) <= 0:
+            raise ValueError(f"{where}: {label} must be positive, got {v}")
+    if output_padding is None:
+        if min(g.padding) < 0:
+            raise ValueError(f"{where}: padding must be non-negative, got {g.padding}")
+    elif min(g.padding) < 0 or min(output_padding) < 0:
+        raise ValueError(f"{where}: padding and output_padding must be non-negative, "
+                         f"got {g.padding} and {tuple(output_padding)}")
+    return g
+
+
 def as_strided(x, shape, strides):
     """``as_strided`` from the array's own namespace (numpy.lib.stride_tricks or
     cupy.lib.stride_tricks), so stride tricks work on both backends."""
