@@ -9,6 +9,7 @@ import minigan as mg
 from minigan import nn
 from minigan.gradcheck import check_module
 from minigan.ops.batchnorm import batchnorm_backward, batchnorm_forward
+from tests.helpers import assert_layer_grads, assert_no_param_grads, trained_dx_then_freeze
 from tests.reference.batchnorm_ref import batchnorm_backward_ref, batchnorm_ref
 
 SHAPES = st.one_of(
@@ -130,18 +131,11 @@ def test_frozen_layer_computes_only_dx(how, training, rng):
     layer = nn.BatchNorm2d(2).double().train(training)
     layer.weight.data[:] = [0.5, 2.0]
     x, dy = rng.standard_normal((3, 2, 2, 2)), rng.standard_normal((3, 2, 2, 2))
-    layer(x)
-    dx_trained = layer.backward(dy)
-    layer.zero_grad()
-    if how == "freeze":
-        layer.freeze()
-    else:
-        for p in layer.parameters():
-            p.requires_grad = False
+    dx_trained = trained_dx_then_freeze(layer, x, dy, how)
     layer(x)
     dx_frozen = layer.backward(dy)
     np.testing.assert_allclose(dx_frozen, dx_trained, rtol=0, atol=1e-15)
-    assert not layer.weight.grad.any() and not layer.bias.grad.any()
+    assert_no_param_grads(layer)
 
 
 def test_gamma_and_beta_requires_grad_are_honoured_separately(rng):
@@ -225,10 +219,7 @@ def test_runs_on_each_backend(backend_name, to_xp, rng, training):
     np.testing.assert_allclose(mg.backend.to_numpy(y), ref_y, atol=1e-10)
     np.testing.assert_allclose(mg.backend.to_numpy(layer.running_var), ref_rv, atol=1e-12)
     dx = layer.backward(to_xp(dy))
-    rdx, rdg, rdb = batchnorm_backward_ref(dy, x, g, rm, rv, training)
-    np.testing.assert_allclose(mg.backend.to_numpy(dx), rdx, atol=1e-10)
-    np.testing.assert_allclose(mg.backend.to_numpy(layer.weight.grad), rdg, atol=1e-10)
-    np.testing.assert_allclose(mg.backend.to_numpy(layer.bias.grad), rdb, atol=1e-10)
+    assert_layer_grads(layer, dx, *batchnorm_backward_ref(dy, x, g, rm, rv, training), atol=1e-10)
 
 
 def test_against_pytorch_when_installed(rng):

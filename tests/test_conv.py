@@ -10,6 +10,8 @@ import minigan as mg
 from minigan import nn
 from minigan.gradcheck import check_module
 from minigan.ops.conv import conv2d_backward, conv2d_forward
+from tests.helpers import (assert_layer_grads, assert_matches_torch, assert_no_param_grads,
+                           assert_op_grads, trained_dx_then_freeze)
 from tests.reference.conv_ref import conv2d_backward_ref, conv2d_ref
 
 
@@ -47,14 +49,8 @@ def test_forward_and_backward_match_naive_loops(case, O, bias, seed):
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-10)
 
     dy = rng.standard_normal(y.shape)
-    dx, dW, db = conv2d_backward(dy, cache)
-    rdx, rdW, rdb = conv2d_backward_ref(dy, x, W, s, p, d)
-    np.testing.assert_allclose(dx, rdx, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(dW, rdW, rtol=0, atol=1e-10)
-    if bias:
-        np.testing.assert_allclose(db, rdb, rtol=0, atol=1e-10)
-    else:
-        assert db is None
+    assert_op_grads(conv2d_backward(dy, cache), conv2d_backward_ref(dy, x, W, s, p, d), bias,
+                    atol=1e-10)
 
 
 def test_output_shape_follows_pytorch_formula():
@@ -160,18 +156,11 @@ def test_backward_errors():
 def test_frozen_layer_computes_only_dx(how, rng):
     layer = _layer(2, 3, 3, 2, 1, 1)
     x, dy = rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((2, 3, 3, 3))
-    layer(x)
-    dx_trained = layer.backward(dy)
-    layer.zero_grad()
-    if how == "freeze":
-        layer.freeze()
-    else:
-        for p in layer.parameters():
-            p.requires_grad = False
+    dx_trained = trained_dx_then_freeze(layer, x, dy, how)
     layer(x)
     dx_frozen = layer.backward(dy)
     np.testing.assert_array_equal(dx_frozen, dx_trained)
-    assert not layer.weight.grad.any() and not layer.bias.grad.any()
+    assert_no_param_grads(layer)
 
 
 def test_op_without_param_grads_returns_only_dx(rng):
@@ -288,26 +277,11 @@ def test_runs_on_each_backend(backend_name, to_xp, rng):
     assert mg.backend.backend_of(y) == backend_name
     np.testing.assert_allclose(mg.backend.to_numpy(y), conv2d_ref(x, w, b, 2, 1, 1), atol=1e-10)
     dx = layer.backward(to_xp(dy))
-    rdx, rdW, rdb = conv2d_backward_ref(dy, x, w, 2, 1, 1)
-    np.testing.assert_allclose(mg.backend.to_numpy(dx), rdx, atol=1e-10)
-    np.testing.assert_allclose(mg.backend.to_numpy(layer.weight.grad), rdW, atol=1e-10)
-    np.testing.assert_allclose(mg.backend.to_numpy(layer.bias.grad), rdb, atol=1e-10)
+    assert_layer_grads(layer, dx, *conv2d_backward_ref(dy, x, w, 2, 1, 1), atol=1e-10)
 
 
 def test_against_pytorch_when_installed(rng):
     torch = pytest.importorskip("torch")
     layer = _layer(3, 4, (3, 2), (2, 1), (1, 2), (1, 2))
     ref = torch.nn.Conv2d(3, 4, (3, 2), (2, 1), (1, 2), (1, 2)).double()
-    ref.weight.data = torch.from_numpy(layer.weight.data.copy())
-    ref.bias.data = torch.from_numpy(layer.bias.data.copy())
-    x = rng.standard_normal((2, 3, 8, 7))
-    xt = torch.from_numpy(x).requires_grad_()
-    yt = ref(xt)
-    y = layer(x)
-    dy = rng.standard_normal(y.shape)
-    yt.backward(torch.from_numpy(dy))
-    dx = layer.backward(dy)
-    np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(layer.weight.grad, ref.weight.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(layer.bias.grad, ref.bias.grad.numpy(), atol=1e-12)
+    assert_matches_torch(layer, ref, rng.standard_normal((2, 3, 8, 7)), rng, atol=1e-12)

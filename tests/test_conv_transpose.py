@@ -12,6 +12,8 @@ from minigan import nn
 from minigan.gradcheck import check_module
 from minigan.ops.conv import conv2d_forward
 from minigan.ops.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
+from tests.helpers import (assert_layer_grads, assert_matches_torch, assert_no_param_grads,
+                           assert_op_grads, trained_dx_then_freeze)
 from tests.reference.conv_ref import conv_transpose2d_backward_ref, conv_transpose2d_ref
 from tests.test_conv import conv_cases
 
@@ -53,14 +55,8 @@ def test_forward_and_backward_match_scatter_definition(case, Cout, bias, seed):
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-10)
 
     dy = rng.standard_normal(y.shape)
-    dx, dW, db = conv_transpose2d_backward(dy, cache)
-    rdx, rdW, rdb = conv_transpose2d_backward_ref(dy, x, W, s, p, d)
-    np.testing.assert_allclose(dx, rdx, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(dW, rdW, rtol=0, atol=1e-10)
-    if bias:
-        np.testing.assert_allclose(db, rdb, rtol=0, atol=1e-10)
-    else:
-        assert db is None
+    assert_op_grads(conv_transpose2d_backward(dy, cache),
+                    conv_transpose2d_backward_ref(dy, x, W, s, p, d), bias, atol=1e-10)
 
 
 @given(case=conv_cases(), O=st.integers(1, 3), seed=st.integers(0, 2**16))
@@ -169,19 +165,12 @@ def test_wrong_channel_count_and_rank():
 def test_frozen_layer_computes_only_dx(how, rng):
     layer = _layer(2, 3, 4, 2, 1, 0, 1)
     x, dy = rng.standard_normal((2, 2, 3, 3)), rng.standard_normal((2, 3, 6, 6))
-    layer(x)
-    dx_trained = layer.backward(dy)
-    layer.zero_grad()
-    if how == "freeze":
-        layer.freeze()
-    else:
-        for p in layer.parameters():
-            p.requires_grad = False
+    dx_trained = trained_dx_then_freeze(layer, x, dy, how)
     layer(x)
     assert layer._cache[2] is None                     # x_rows only feeds dW: not kept
     dx_frozen = layer.backward(dy)
     np.testing.assert_array_equal(dx_frozen, dx_trained)
-    assert not layer.weight.grad.any() and not layer.bias.grad.any()
+    assert_no_param_grads(layer)
 
 
 def test_workspace_reuse_never_leaks_into_results(rng):
@@ -227,27 +216,11 @@ def test_runs_on_each_backend(backend_name, to_xp, rng):
     np.testing.assert_allclose(mg.backend.to_numpy(y), conv_transpose2d_ref(x, w, b, 2, 1, 1),
                                atol=1e-10)
     dx = layer.backward(to_xp(dy))
-    rdx, rdW, rdb = conv_transpose2d_backward_ref(dy, x, w, 2, 1)
-    np.testing.assert_allclose(mg.backend.to_numpy(dx), rdx, atol=1e-10)
-    np.testing.assert_allclose(mg.backend.to_numpy(layer.weight.grad), rdW, atol=1e-10)
-    np.testing.assert_allclose(mg.backend.to_numpy(layer.bias.grad), rdb, atol=1e-10)
+    assert_layer_grads(layer, dx, *conv_transpose2d_backward_ref(dy, x, w, 2, 1), atol=1e-10)
 
 
 def test_against_pytorch_when_installed(rng):
     torch = pytest.importorskip("torch")
     layer = _layer(3, 4, (3, 2), (2, 3), (1, 0), (1, 2), (1, 2))
     ref = torch.nn.ConvTranspose2d(3, 4, (3, 2), (2, 3), (1, 0), (1, 2), dilation=(1, 2)).double()
-    ref.weight.data = torch.from_numpy(layer.weight.data.copy())
-    ref.bias.data = torch.from_numpy(layer.bias.data.copy())
-    x = rng.standard_normal((2, 3, 4, 3))
-    xt = torch.from_numpy(x).requires_grad_()
-    yt = ref(xt)
-    y = layer(x)
-    assert y.shape == tuple(yt.shape)
-    dy = rng.standard_normal(y.shape)
-    yt.backward(torch.from_numpy(dy))
-    dx = layer.backward(dy)
-    np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(layer.weight.grad, ref.weight.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(layer.bias.grad, ref.bias.grad.numpy(), atol=1e-12)
+    assert_matches_torch(layer, ref, rng.standard_normal((2, 3, 4, 3)), rng, atol=1e-12)
