@@ -11,7 +11,9 @@ import minigan as mg
 from minigan import nn
 from minigan.gradcheck import check_module
 from minigan.ops.conv import conv2d_forward
+from minigan.ops import subpixel
 from minigan.ops.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
+from minigan.ops.im2col import Geometry
 from tests.helpers import (assert_layer_grads, assert_matches_torch, assert_no_param_grads,
                            assert_op_grads, trained_dx_then_freeze)
 from tests.reference.conv_ref import conv_transpose2d_backward_ref, conv_transpose2d_ref
@@ -224,3 +226,75 @@ def test_against_pytorch_when_installed(rng):
     layer = _layer(3, 4, (3, 2), (2, 3), (1, 0), (1, 2), (1, 2))
     ref = torch.nn.ConvTranspose2d(3, 4, (3, 2), (2, 3), (1, 0), (1, 2), dilation=(1, 2)).double()
     assert_matches_torch(layer, ref, rng.standard_normal((2, 3, 4, 3)), rng, atol=1e-12)
+
+
+# ------------------------------------------------------------------ the sub-pixel form (k % s == 0)
+
+@st.composite
+def subpixel_cases(draw, max_batch=2, max_channels=3):
+    """(N, Cin, H, W), kernel, stride, padding, output_padding for which the sub-pixel
+    form applies: stride 2 or 3, kernel a multiple of it, padding < kernel, dilation 1."""
+    sh, sw = draw(st.sampled_from((2, 3))), draw(st.sampled_from((2, 3)))
+    kh, kw = sh * draw(st.integers(1, 2)), sw * draw(st.integers(1, 2))
+    oph, opw = draw(st.integers(0, sh - 1)), draw(st.integers(0, sw - 1))
+    H, W = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    full_h, full_w = (H - 1) * sh + kh + oph, (W - 1) * sw + kw + opw
+    ph = draw(st.integers(0, min(kh - 1, (full_h - 1) // 2)))
+    pw = draw(st.integers(0, min(kw - 1, (full_w - 1) // 2)))
+    N, C = draw(st.integers(1, max_batch)), draw(st.integers(1, max_channels))
+    return (N, C, H, W), (kh, kw), (sh, sw), (ph, pw), (oph, opw)
+
+
+@given(case=subpixel_cases(), Cout=st.integers(1, 3), bias=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_subpixel_form_matches_scatter_definition(case, Cout, bias, seed):
+    shape, k, s, p, op = case
+    assert subpixel.applies(Geometry(k, s, p, (1, 1)), shape[1], Cout)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    W = rng.standard_normal((shape[1], Cout) + k)
+    b = rng.standard_normal(Cout) if bias else None
+    y, cache = conv_transpose2d_forward(x, W, b, s, p, op, (1, 1))
+    ref = conv_transpose2d_ref(x, W, b, s, p, op, 1)
+    assert y.shape == ref.shape
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-10)
+    dy = rng.standard_normal(y.shape)
+    assert_op_grads(conv_transpose2d_backward(dy, cache),
+                    conv_transpose2d_backward_ref(dy, x, W, s, p, 1), bias, atol=1e-10)
+
+
+@settings(max_examples=8)
+@given(case=subpixel_cases(max_channels=2), seed=st.integers(0, 2**16))
+def test_subpixel_form_gradients_numerically(case, seed):
+    shape, k, s, p, op = case
+    layer = _layer(shape[1], 2, k, s, p, op, 1, seed=seed)
+    x = np.random.default_rng(seed).standard_normal(shape)
+    report = check_module(layer, x, seed=seed)
+    assert report.ok, report.table()
+
+
+def _count_calls(monkeypatch, module, name):
+    calls = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_dcgan_shape_takes_the_subpixel_form(monkeypatch, rng):
+    """tconv 128 -> 64, 7x7 -> 14x14 (k 4, s 2, p 1) runs without col2im; tconv 64 -> 1,
+    whose im2col would be 16x wider than col2im's input, keeps the scatter form."""
+    from minigan.ops import conv_transpose as ct
+    sub = _count_calls(monkeypatch, ct, "conv_transpose2d_subpixel")
+    scatter = _count_calls(monkeypatch, ct, "col2im")
+    layer = nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1).double()
+    x = rng.standard_normal((2, 128, 7, 7))
+    y = layer(x)
+    assert y.shape == (2, 64, 14, 14) and sub == ["conv_transpose2d_subpixel"] and scatter == []
+    np.testing.assert_allclose(y, conv_transpose2d_ref(x, layer.weight.data, layer.bias.data,
+                                                       2, 1), rtol=0, atol=1e-10)
+    nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1).double()(rng.standard_normal((1, 64, 14, 14)))
+    assert sub == ["conv_transpose2d_subpixel"] and scatter == ["col2im"]
