@@ -71,10 +71,6 @@ class Report:
         return self.table()
 
 
-def _as_float(v) -> float:
-    return float(v)
-
-
 def _require_float64(name, arr):
     if arr.dtype != numpy.float64:
         raise TypeError(f"gradcheck: {name} has dtype {arr.dtype}; gradient checks need float64 "
@@ -113,9 +109,9 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
             for idx in numpy.ndindex(*x.shape):
                 old = x[idx].item()
                 x[idx] = old + eps
-                lp = _as_float(f())
+                lp = float(f())
                 x[idx] = old - eps
-                lm = _as_float(f())
+                lm = float(f())
                 x[idx] = old
                 n[idx] = (lp - lm) / (2 * eps)
             scale = max(numpy.abs(a).max(initial=0.0), numpy.abs(n).max(initial=0.0))
@@ -130,9 +126,9 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
                 v /= numpy.linalg.norm(v)
                 vd = xp.asarray(v)
                 x[...] = orig + eps * vd
-                lp = _as_float(f())
+                lp = float(f())
                 x[...] = orig - eps * vd
-                lm = _as_float(f())
+                lm = float(f())
                 x[...] = orig
                 numeric = (lp - lm) / (2 * eps)
                 analytic = float((a * v).sum())

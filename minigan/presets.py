@@ -12,7 +12,6 @@ import json
 import math
 import os
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,7 +19,6 @@ from . import backend as B
 from . import optim, viz
 from .data import Gaussian1D
 from .gan import GANTrainer, get_objective, mlp
-from .gan.ema import EMA
 from .metrics import wasserstein_1d
 
 
@@ -55,9 +53,8 @@ def linear_decay(optimizers, total_steps: int):
 
 # ---------------------------------------------------------------- gaussian1d
 
-GAUSSIAN1D = dict(mean=4.0, std=1.25, noise_dim=4, hidden=32, d_hidden=32, batch_size=256, lr=1e-3,
-                  betas=(0.5, 0.999), objective="nonsaturating", eval_samples=20000,
-                  ema=0.0)
+GAUSSIAN1D = dict(mean=4.0, std=1.25, noise_dim=4, hidden=32, batch_size=256, lr=1e-3,
+                  betas=(0.5, 0.999), objective="nonsaturating", eval_samples=20000)
 
 
 def gaussian1d(out: str, steps: int, seed: int = 0, progress: bool = True,
@@ -72,7 +69,7 @@ def gaussian1d(out: str, steps: int, seed: int = 0, progress: bool = True,
     rng = B.seed(seed)
     target = Gaussian1D(cfg["mean"], cfg["std"])
     G = mlp([cfg["noise_dim"], cfg["hidden"], cfg["hidden"], 1], "elu")
-    D = mlp([1, cfg["d_hidden"], cfg["d_hidden"], 1], "leaky_relu")
+    D = mlp([1, cfg["hidden"], cfg["hidden"], 1], "leaky_relu")
     g_opt = optim.Adam(G.parameters(), lr=cfg["lr"], betas=cfg["betas"])
     d_opt = optim.Adam(D.parameters(), lr=cfg["lr"], betas=cfg["betas"])
     os.makedirs(out, exist_ok=True)
@@ -82,20 +79,12 @@ def gaussian1d(out: str, steps: int, seed: int = 0, progress: bool = True,
         sample_noise=lambda n: rng.random((n, cfg["noise_dim"])),
         batch_size=cfg["batch_size"], checkpoint_path=os.path.join(out, "checkpoint.npz"),
         checkpoint_every=checkpoint_every, meta={"preset": "gaussian1d", "seed": seed})
-    decay = linear_decay([g_opt, d_opt], steps)
-    ema = EMA(G, cfg["ema"]) if cfg["ema"] else None
-
-    def each_step(tr):
-        decay(tr)
-        if ema is not None:
-            ema.update()
-
-    trainer.train(steps, progress=progress, desc="gaussian1d", callback=each_step, callback_every=1)
+    trainer.train(steps, progress=progress, desc="gaussian1d",
+                  callback=linear_decay([g_opt, d_opt], steps), callback_every=1)
     trainer.save()
 
     G.eval()
-    with (ema.applied() if ema is not None else nullcontext()):
-        samples = B.to_numpy(G.forward(rng.random((cfg["eval_samples"], cfg["noise_dim"]))))
+    samples = B.to_numpy(G.forward(rng.random((cfg["eval_samples"], cfg["noise_dim"]))))
     metrics = {
         "preset": "gaussian1d",
         "target_mean": cfg["mean"], "target_std": cfg["std"],
