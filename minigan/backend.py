@@ -9,7 +9,10 @@ random numbers through :class:`RNG` and waits for the GPU with :func:`sync`.
     mg.backend.current().name   # "numpy"
     mg.backend.xp               # the numpy module
 
-The environment variable ``MINIGAN_BACKEND`` picks the backend at import time.
+The environment variable ``MINIGAN_BACKEND`` picks the backend when it is first
+needed (a bad value is reported once and NumPy is used; ``use`` and the
+command's ``--backend`` flag win over it). :func:`register` adds a namespace with
+CuPy's API under a name of its own (the tests' CPU fake of CuPy).
 Arrays never cross devices silently: :func:`check_same_backend` raises an error
 that names both sides.
 """
@@ -22,7 +25,8 @@ from types import ModuleType
 import numpy
 
 __all__ = [
-    "Backend", "BackendError", "use", "current", "available", "gpu_available",
+    "Backend", "BackendError", "BackendWarning", "use", "current", "register", "unregister",
+    "names", "probe", "env_problem", "available", "gpu_available",
     "gpu_problem", "to_numpy", "to_device", "array_module", "backend_of",
     "check_same_backend", "sync", "RNG", "seed", "default_rng", "info",
 ]
@@ -32,22 +36,111 @@ class BackendError(RuntimeError):
     """The requested backend cannot be used here (the message says why and how to fix it)."""
 
 
+class BackendWarning(RuntimeWarning):
+    """``MINIGAN_BACKEND`` names a backend that cannot be used; NumPy is used instead."""
+
+
 @dataclass(frozen=True)
 class Backend:
-    name: str            # "numpy" or "cupy"
-    xp: ModuleType       # numpy or cupy
-
-    @property
-    def is_gpu(self) -> bool:
-        return self.name == "cupy"
+    name: str            # "numpy", "cupy", or a registered name such as the tests' "fakecupy"
+    xp: ModuleType       # the array namespace: numpy, cupy, or a module with CuPy's API
+    is_gpu: bool = False  # device arrays: transfers are explicit, syncs cost
 
 
 _NUMPY = Backend("numpy", numpy)
-_current: Backend = _NUMPY
+_current: Backend | None = None          # None until chosen: MINIGAN_BACKEND is read lazily
 _cupy_cache: dict = {}
+_registered: dict = {"numpy": _NUMPY}     # name -> Backend, for use(name) and array_module
+_array_types: dict = {numpy.ndarray: _NUMPY}   # array type -> Backend owning it
+_ALIASES = {"cpu": "numpy", "np": "numpy", "gpu": "cupy", "cuda": "cupy", "cp": "cupy"}
 
-INSTALL_HINT = ('install CuPy for your CUDA version: pip install "minigan[gpu]" '
-                '(CUDA 12) or pip install "minigan[gpu-cuda13]" (CUDA 13)')
+INSTALL_HINT = ('pip install "minigan[gpu]" (CuPy for CUDA 12 with its CUDA libraries) or '
+                'pip install "minigan[gpu-cuda13]" (CUDA 13)')
+TOOLKIT_HINT = ('CuPy found the driver but not the CUDA libraries it compiles and calls '
+                'kernels with; install them from the package index with '
+                'pip install "cupy-cuda12x[ctk]" (or "cupy-cuda13x[ctk]"; minigan\'s gpu extras '
+                'include them), or install the CUDA toolkit and set CUDA_PATH')
+
+
+def register(name: str, module: ModuleType, *, gpu: bool = True) -> Backend:
+    """Make an array namespace with CuPy's API usable as backend ``name``.
+
+    The test suite registers its CPU fake of CuPy this way (``"fakecupy"``), so
+    the CuPy code path runs on machines without a GPU. ``module.ndarray`` must be
+    the namespace's array type; ``gpu=True`` treats its arrays as device arrays.
+    Registering the same name again replaces it.
+    """
+    key = str(name).strip().lower()
+    if key in ("numpy", "auto") or key in _ALIASES:
+        raise BackendError(f"register: {name!r} is a built-in backend name")
+    array_type = getattr(module, "ndarray", None)
+    if not isinstance(array_type, type):
+        raise TypeError(f"register: module {getattr(module, '__name__', module)!r} has no ndarray type")
+    backend = Backend(key, module, bool(gpu))
+    unregister(key)
+    _registered[key] = backend
+    _array_types[array_type] = backend
+    return backend
+
+
+def unregister(name: str) -> None:
+    """Forget a registered backend (switching to NumPy if it was in use)."""
+    global _current
+    old = _registered.get(name)
+    if old is None or name == "numpy":
+        return
+    del _registered[name]
+    for t, b in list(_array_types.items()):
+        if b is old:
+            del _array_types[t]
+    if _current is old:
+        _current = _NUMPY
+
+
+def _classify_cuda_error(exc: BaseException, stage: str) -> str:
+    """Which piece is missing, from the exception CuPy raised at ``stage``, with its fix."""
+    text = f"{exc.__class__.__name__}: {exc}"
+    low = text.lower()
+    if any(k in low for k in ("nvrtc", "cublas", "curand", "cusolver", "cufft", "cudart",
+                              "libcu", "failed to load", "cuda_path", "cannot open shared object")):
+        return f"{stage} failed ({text}): {TOOLKIT_HINT}"
+    if "insufficient" in low or "driver version" in low or "unsupported ptx" in low or \
+            "no kernel image" in low:
+        return (f"{stage} failed ({text}): this CuPy build needs a newer NVIDIA driver or was "
+                f"built for another CUDA version; install the CuPy that matches the driver's CUDA "
+                f"version (nvidia-smi shows it): {INSTALL_HINT}")
+    if "no cuda-capable device" in low or "nodevice" in low or "no cuda device" in low or \
+            "driver" in low or "initialization error" in low:
+        return (f"{stage} failed ({text}): no usable NVIDIA GPU or driver; check the driver "
+                f"with nvidia-smi, or use the numpy backend")
+    return f"{stage} failed ({text}); check nvidia-smi and that CuPy matches your CUDA version"
+
+
+def probe(cupy) -> str | None:
+    """Exercise a CuPy-like module the way training will: count the devices, run an
+    element-wise kernel (compiled by NVRTC), a matmul (cuBLAS) and a random draw
+    (cuRAND). Returns None when all work, else what is missing and the command that
+    fixes it."""
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+        if n < 1:
+            raise RuntimeError("no CUDA device found")
+    except Exception as exc:
+        return _classify_cuda_error(exc, "finding a CUDA device")
+    stages = (
+        ("an element-wise kernel (NVRTC)",
+         lambda: float((cupy.arange(4, dtype=cupy.float32) * 2).sum())),
+        ("a matrix product (cuBLAS)",
+         lambda: float((cupy.ones((8, 8), dtype=cupy.float32) @ cupy.ones((8, 8), dtype=cupy.float32)).sum())),
+        ("a random draw (cuRAND)",
+         lambda: float(cupy.random.default_rng(0).standard_normal(4, dtype=cupy.float32).sum())),
+    )
+    for stage, run in stages:
+        try:
+            run()
+        except Exception as exc:
+            return _classify_cuda_error(exc, stage)
+    return None
 
 
 def _import_cupy():
@@ -59,18 +152,12 @@ def _import_cupy():
     except Exception as exc:  # ImportError, or a broken CUDA install raising at import
         result = (None, f"CuPy is not installed ({exc.__class__.__name__}: {exc}); {INSTALL_HINT}")
     else:
-        try:
-            n = cupy.cuda.runtime.getDeviceCount()
-            if n < 1:
-                raise RuntimeError("no CUDA device found")
-            # A tiny kernel proves the driver, runtime and device really work.
-            float((cupy.arange(4, dtype=cupy.float32) * 2).sum())
-            result = (cupy, None)
-        except Exception as exc:
-            result = (None, "CuPy is installed but no working CUDA GPU was found "
-                            f"({exc.__class__.__name__}: {exc}); check the NVIDIA driver "
-                            "(nvidia-smi) and that the CuPy package matches your CUDA version, "
-                            "or use the numpy backend")
+        why = probe(cupy)
+        result = (cupy, None) if why is None else \
+            (None, f"CuPy {getattr(cupy, '__version__', '?')} is installed but cannot run: {why}")
+    if result[0] is not None:
+        _array_types[result[0].ndarray] = Backend("cupy", result[0], True)
+        _registered["cupy"] = _array_types[result[0].ndarray]
     _cupy_cache["result"] = result
     return result
 
@@ -86,36 +173,88 @@ def gpu_available() -> bool:
 
 
 def available() -> list[str]:
-    """Names of the backends usable on this machine."""
-    return ["numpy"] + (["cupy"] if gpu_available() else [])
+    """Names of the backends usable on this machine (registered ones included)."""
+    names = ["numpy"] + (["cupy"] if gpu_available() else [])
+    return names + [n for n in _registered if n not in names]
 
 
-def use(name: str) -> Backend:
-    """Select the backend: "numpy", "cupy" or "auto" (CuPy when a GPU works, else NumPy).
+def names() -> list[str]:
+    """Every name ``use`` understands: numpy, cupy, auto and registered backends."""
+    return ["numpy", "cupy", "auto"] + [n for n in _registered if n not in ("numpy", "cupy")]
 
-    Raises BackendError naming the reason when CuPy is asked for but cannot run.
-    Parameters created before the switch stay where they are; build models after
-    choosing the backend.
-    """
-    global _current
+
+def _lookup(name) -> Backend:
     key = str(name).strip().lower()
-    if key in ("numpy", "cpu", "np"):
-        _current = _NUMPY
-    elif key in ("cupy", "gpu", "cuda", "cp"):
+    key = _ALIASES.get(key, key)
+    if key == "numpy":
+        return _NUMPY
+    if key == "cupy":
         cupy, why = _import_cupy()
         if cupy is None:
             raise BackendError(f"backend 'cupy' requested but unavailable: {why}")
-        _current = Backend("cupy", cupy)
-    elif key == "auto":
+        return _registered["cupy"]
+    if key == "auto":
         cupy, _ = _import_cupy()
-        _current = Backend("cupy", cupy) if cupy is not None else _NUMPY
-    else:
-        raise BackendError(f"unknown backend {name!r}: expected 'numpy', 'cupy' or 'auto'")
+        return _registered["cupy"] if cupy is not None else _NUMPY
+    if key in _registered:
+        return _registered[key]
+    raise BackendError(f"unknown backend {name!r}: expected 'numpy', 'cupy' or 'auto'"
+                       + (f" (or a registered one: {', '.join(names()[3:])})" if names()[3:] else ""))
+
+
+def use(name: str) -> Backend:
+    """Select the backend: "numpy", "cupy", "auto" (CuPy when a GPU works, else NumPy)
+    or a name given to :func:`register`.
+
+    Raises BackendError naming the reason when CuPy is asked for but cannot run
+    (the backend in use stays as it was). Parameters created before the switch
+    stay where they are; build models after choosing the backend.
+    """
+    global _current
+    _current = _lookup(name)
     return _current
 
 
+ENV_VAR = "MINIGAN_BACKEND"
+_env_report: dict = {}
+
+
+def env_problem() -> str | None:
+    """Why ``MINIGAN_BACKEND`` cannot be honoured (None when it is unset or usable)."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return None
+    try:
+        _lookup(value)
+    except BackendError as exc:
+        return (f"{ENV_VAR}={value!r} cannot be used: {exc}. Fix: unset {ENV_VAR} (or set it to "
+                f"numpy), or pass --backend numpy to the minigan command")
+    return None
+
+
+def _from_env() -> Backend:
+    """The backend ``MINIGAN_BACKEND`` asks for, read when first needed (not at import, so a
+    bad value never breaks ``import minigan``). A value that cannot be used is reported once
+    (a :class:`BackendWarning`) and NumPy is used."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return _NUMPY
+    try:
+        return _lookup(value)
+    except BackendError:
+        why = env_problem()
+        if why not in _env_report:
+            _env_report[why] = True
+            import warnings
+            warnings.warn(f"{why}; using the numpy backend", BackendWarning, stacklevel=3)
+        return _NUMPY
+
+
 def current() -> Backend:
-    """The backend in use."""
+    """The backend in use (on first call: the one MINIGAN_BACKEND names, else NumPy)."""
+    global _current
+    if _current is None:
+        _current = _from_env()
     return _current
 
 
@@ -123,29 +262,40 @@ def __getattr__(attr):
     # ``minigan.backend.xp`` always answers the *current* namespace, so code that
     # reads it at call time follows a switch made with use().
     if attr == "xp":
-        return _current.xp
+        return current().xp
     raise AttributeError(f"module 'minigan.backend' has no attribute {attr!r}")
 
 
 # ---------------------------------------------------------------- arrays
 
-def array_module(x) -> ModuleType:
-    """numpy or cupy, whichever owns array ``x`` (numpy for scalars and lists)."""
+def _owner(x) -> Backend:
+    b = _array_types.get(type(x))
+    if b is not None:
+        return b
     if isinstance(x, numpy.ndarray) or numpy.isscalar(x):
-        return numpy
-    cupy = _cupy_cache.get("result", (None, None))[0]
-    if cupy is not None and isinstance(x, cupy.ndarray):
-        return cupy
+        return _NUMPY
     mod = type(x).__module__.split(".")[0]
-    if mod == "cupy":  # a CuPy array even though we never initialised cupy ourselves
+    if mod == "cupy":  # a CuPy array even though cupy was never probed here
+        cupy, _ = _import_cupy()
+        if cupy is not None:
+            return _registered["cupy"]
         import cupy as _cp
-        return _cp
-    return numpy
+        return Backend("cupy", _cp, True)
+    for t, b in _array_types.items():
+        if isinstance(x, t):
+            return b
+    return _NUMPY
+
+
+def array_module(x) -> ModuleType:
+    """numpy, cupy (or a registered namespace), whichever owns array ``x``
+    (numpy for scalars and lists)."""
+    return _owner(x).xp
 
 
 def backend_of(x) -> str:
-    """"numpy" or "cupy": the device an array lives on."""
-    return "cupy" if array_module(x) is not numpy else "numpy"
+    """"numpy", "cupy" (or a registered name): the backend an array lives on."""
+    return _owner(x).name
 
 
 def check_same_backend(x, expected: str, where: str) -> None:
@@ -164,14 +314,17 @@ def check_same_backend(x, expected: str, where: str) -> None:
 
 def to_numpy(x):
     """A NumPy array with the contents of ``x`` (copies from the GPU when needed)."""
-    if array_module(x) is numpy:
+    b = _array_types.get(type(x))
+    if b is _NUMPY:
+        return x
+    if b is None and (isinstance(x, numpy.ndarray) or not hasattr(x, "get")):
         return numpy.asarray(x)
     return x.get()
 
 
 def to_device(x, dtype=None):
     """``x`` as an array of the current backend (a host->device copy under CuPy)."""
-    xp = _current.xp
+    xp = current().xp
     if dtype is None:
         return xp.asarray(x)
     return xp.asarray(x, dtype=dtype)
@@ -179,8 +332,9 @@ def to_device(x, dtype=None):
 
 def sync() -> None:
     """Wait for queued GPU work to finish (a no-op on NumPy). Use around timings."""
-    if _current.is_gpu:
-        _current.xp.cuda.get_current_stream().synchronize()
+    b = current()
+    if b.is_gpu:
+        b.xp.cuda.get_current_stream().synchronize()
 
 
 # ---------------------------------------------------------------- randomness
@@ -193,7 +347,7 @@ class RNG:
     """
 
     def __init__(self, seed: int | None = None, backend: Backend | None = None):
-        self.backend = backend or _current
+        self.backend = backend or current()
         self.seed = seed
         self._gen = self.backend.xp.random.default_rng(seed)
 
@@ -239,7 +393,7 @@ def seed(s: int) -> RNG:
 def default_rng() -> RNG:
     """The default generator (re-made when the backend changed since it was seeded)."""
     global _default_rng
-    if _default_rng is None or _default_rng.backend.name != _current.name:
+    if _default_rng is None or _default_rng.backend.name != current().name:
         _default_rng = RNG(None if _default_rng is None else _default_rng.seed)
     return _default_rng
 
@@ -254,8 +408,11 @@ def info() -> dict:
         "python": f"{platform.python_version()} ({sys.executable})",
         "platform": platform.platform(),
         "numpy": numpy.__version__,
-        "backend": _current.name,
+        "backend": current().name,
     }
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        out["env"] = f"{ENV_VAR}={env}" + (f" (ignored: {env_problem()})" if env_problem() else "")
     cupy, why = _import_cupy()
     if cupy is None:
         try:
@@ -272,7 +429,3 @@ def info() -> dict:
         out["gpu"] = f"{name} ({mem:.1f} GiB), CUDA runtime {cupy.cuda.runtime.runtimeGetVersion()}"
     return out
 
-
-_env = os.environ.get("MINIGAN_BACKEND")
-if _env:
-    use(_env)

@@ -48,21 +48,29 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="output folder (default: runs/PRESET)")
     t.add_argument("--steps", type=_positive_int, help="training steps (default: the preset's)")
     t.add_argument("--seed", type=_int, default=0, help="random seed (default: 0)")
-    t.add_argument("--backend", choices=["numpy", "cupy", "auto"], help=backend_help)
+    t.add_argument("--backend", choices=B.names(), help=backend_help)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
     g = sub.add_parser("gradcheck", help="check every layer's backward pass numerically")
     g.add_argument("--seed", type=_int, default=0)
-    g.add_argument("--backend", choices=["numpy", "cupy", "auto"], help=backend_help)
+    g.add_argument("--backend", choices=B.names(), help=backend_help)
 
     sub.add_parser("info", help="versions, GPU and backend in use")
     sub.add_parser("presets", help="list the experiments `minigan train` knows")
     return p
 
 
-def _select_backend(name) -> None:
+def _select_backend(args) -> None:
+    """The flag wins over MINIGAN_BACKEND; a variable that cannot be honoured stops the
+    commands that compute (train, gradcheck) with the reason and the fix, while
+    ``info`` and ``presets`` still work and report it."""
+    name = getattr(args, "backend", None)
     if name:
         B.use(name)
+    elif args.command in ("train", "gradcheck"):
+        why = B.env_problem()
+        if why:
+            raise B.BackendError(why)
 
 
 def cmd_train(args) -> int:
@@ -120,7 +128,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _select_backend(getattr(args, "backend", None))
+        _select_backend(args)
     except B.BackendError as exc:
         parser.print_usage(sys.stderr)
         print(f"minigan: error: {exc}", file=sys.stderr)

@@ -205,7 +205,7 @@ def standard_suite(seed: int = 0):
         ("Sigmoid", nn.Sigmoid(), x(4, 6)),
         ("ELU", nn.ELU(), x(4, 6)),
         ("Flatten", nn.Flatten(), x(2, 2, 3, 3)),
-        ("Unflatten((2, 3, 3))", nn.Unflatten((2, 3, 3)), x(2, 18)),
+        ("Unflatten(1, (2, 3, 3))", nn.Unflatten(1, (2, 3, 3)), x(2, 18)),
         ("Conv2d(2, 3, 3, s=2, p=1)", nn.Conv2d(2, 3, 3, stride=2, padding=1), x(2, 2, 5, 5)),
         ("Conv2d(2, 2, 3, dil=2)", nn.Conv2d(2, 2, 3, dilation=2), x(2, 2, 6, 6)),
         ("ConvTranspose2d(3, 2, 4, s=2, p=1)", nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1),

@@ -28,6 +28,12 @@ def _check_pair(name, x, target):
                         f"{backend_of(target)} array")
 
 
+def _scalar(like, value):
+    """``value`` as a 0-d array of ``like``'s backend: NumPy reductions give NumPy scalars,
+    CuPy's give 0-d device arrays; both become 0-d arrays (no device sync either way)."""
+    return array_module(like).asarray(value)
+
+
 def softplus(z):
     """log(1 + e^z) without overflow: max(z, 0) + log1p(e^-|z|)."""
     xp = array_module(z)
@@ -48,7 +54,7 @@ def bce_with_logits(logits, target):
     """
     _check_pair("bce_with_logits", logits, target)
     n = logits.size
-    loss = (softplus(logits) - target * logits).mean()
+    loss = _scalar(logits, (softplus(logits) - target * logits).mean())
     grad = sigmoid(logits)
     grad -= target
     grad /= n
@@ -59,7 +65,7 @@ def mse(pred, target):
     """Mean squared error: L = mean((p - t)^2), dL/dp = 2 (p - t) / n."""
     _check_pair("mse", pred, target)
     diff = pred - target
-    loss = (diff * diff).mean()
+    loss = _scalar(pred, (diff * diff).mean())
     return loss, diff * (2.0 / pred.size)
 
 
@@ -77,7 +83,7 @@ def discriminator_loss(real_logits, fake_logits):
 def minimax_generator_loss(fake_logits):
     """The original (saturating) game: G minimises E[log(1 - D(G(z)))] = -E[softplus(z)].
     dL/dz = -sigmoid(z) / n: vanishes when D confidently rejects the fakes (z -> -inf)."""
-    loss = -softplus(fake_logits).mean()
+    loss = _scalar(fake_logits, -softplus(fake_logits).mean())
     return loss, sigmoid(fake_logits) * (-1.0 / fake_logits.size)
 
 

@@ -13,8 +13,14 @@ import numpy
 from .backend import to_numpy
 
 
+def _host64(x) -> numpy.ndarray:
+    """``x`` (NumPy or device array, list or number) as a float64 NumPy array: the one
+    explicit device->host copy a metric makes."""
+    return numpy.asarray(to_numpy(x), dtype=numpy.float64)
+
+
 def _flat64(x) -> numpy.ndarray:
-    return to_numpy(x).astype(numpy.float64).ravel()
+    return _host64(x).ravel()
 
 
 def wasserstein_1d(samples, target=None, *, mean: float | None = None, std: float | None = None) -> float:
@@ -78,7 +84,7 @@ def ks_statistic(samples, target=None, *, mean: float | None = None, std: float 
 # ---------------------------------------------------------------- MMD
 
 def _rows64(x, where: str) -> numpy.ndarray:
-    a = to_numpy(x).astype(numpy.float64)
+    a = _host64(x)
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim < 1 or a.shape[0] < 2:
@@ -124,7 +130,7 @@ def mmd2(x, y, bandwidths=None) -> float:
         if med == 0.0:
             raise ValueError("mmd2: every sample in y is the same point; give bandwidths explicitly")
         bandwidths = [s * med for s in MMD_SCALES]
-    bws = numpy.atleast_1d(numpy.asarray(bandwidths, dtype=numpy.float64))
+    bws = numpy.atleast_1d(_host64(bandwidths))
     if bws.size == 0 or not (bws > 0).all():
         raise ValueError(f"mmd2: bandwidths must be positive numbers, got {bandwidths!r}")
     m, n = a.shape[0], b.shape[0]
@@ -165,8 +171,8 @@ def mode_coverage(samples, centers, std: float | None = None, threshold: float =
         centers, std = centers.centers, centers.std
     elif hasattr(centers, "centers"):
         centers = centers.centers
-    c = to_numpy(centers).astype(numpy.float64)
-    x = to_numpy(samples).astype(numpy.float64)
+    c = _host64(centers)
+    x = _host64(samples)
     if x.ndim == 1:
         x = x[:, None]
     if c.ndim != 2 or x.ndim != 2 or x.shape[1] != c.shape[1]:
@@ -209,8 +215,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     so Tr((S1 S2)^(1/2)) is the sum of the square roots of that matrix's eigenvalues
     (numpy.linalg.eigh; tiny negative eigenvalues from round-off are clipped to 0).
     """
-    mu1, mu2 = numpy.asarray(mu1, numpy.float64).ravel(), numpy.asarray(mu2, numpy.float64).ravel()
-    s1, s2 = numpy.atleast_2d(numpy.asarray(sigma1, numpy.float64)), numpy.atleast_2d(numpy.asarray(sigma2, numpy.float64))
+    mu1, mu2 = _host64(mu1).ravel(), _host64(mu2).ravel()
+    s1, s2 = numpy.atleast_2d(_host64(sigma1)), numpy.atleast_2d(_host64(sigma2))
     d = mu1.size
     if mu2.size != d or s1.shape != (d, d) or s2.shape != (d, d):
         raise ValueError(f"frechet_distance: shapes do not match: mu {mu1.shape}, {mu2.shape}, "

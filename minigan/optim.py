@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 
-from .backend import array_module
+import numpy
+
+from .backend import array_module, to_numpy
 from .nn.module import Parameter
 
 
@@ -93,8 +95,10 @@ class Optimizer:
             if tuple(arr.shape) != tuple(target.shape):
                 raise ValueError(f"{type(self).__name__}.load_state_dict: {key} has shape "
                                  f"{tuple(arr.shape)}, parameter has {tuple(target.shape)}")
+            # An explicit transfer: a state saved on one backend loads on the other.
             xp = array_module(target)
-            self.state[i][name] = xp.asarray(arr, dtype=target.dtype).copy()
+            host = to_numpy(arr) if xp is numpy else arr
+            self.state[i][name] = xp.asarray(host, dtype=target.dtype).copy()
 
 
 class SGD(Optimizer):

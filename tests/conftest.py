@@ -1,8 +1,10 @@
 """Shared fixtures: the backend parametrisation and hypothesis settings.
 
-Tests that take the ``backend_name`` (or ``xp``) fixture run once on NumPy and
-once on CuPy; the CuPy run is marked ``gpu`` and skipped where no GPU works.
-Run only the GPU half with ``python -m pytest -m gpu``.
+Tests that take the ``backend_name`` (or ``xp``) fixture run on NumPy, on the
+strict CPU fake of CuPy (``tests/fakecupy``: the CuPy code path, proven on every
+run) and on CuPy itself; the CuPy run is marked ``gpu`` and skipped where no GPU
+works. Run only the real-GPU half with ``python -m pytest -m gpu``, only the fake
+with ``-k fakecupy``.
 """
 import os
 
@@ -11,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import minigan as mg
+from tests import fakecupy
 
 settings.register_profile(
     "ci", max_examples=int(os.environ.get("MINIGAN_HYPOTHESIS_EXAMPLES", "25")), deadline=None,
@@ -21,7 +24,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("MINIGAN_HYPOTHESIS_PROFILE", "ci"))
 
-BACKENDS = ["numpy", pytest.param("cupy", marks=pytest.mark.gpu)]
+fakecupy.install()
+BACKENDS = ["numpy", "fakecupy", pytest.param("cupy", marks=pytest.mark.gpu)]
 
 
 @pytest.fixture(params=BACKENDS)

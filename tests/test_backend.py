@@ -35,20 +35,103 @@ def test_cupy_without_gpu_says_which_problem_and_how_to_fix():
         B.use("cupy")
     msg = str(err.value)
     assert "cupy" in msg.lower()
-    # either CuPy is missing (install hint) or the GPU is (driver hint)
-    assert ("not installed" in msg and "pip install" in msg) or ("no working CUDA GPU" in msg)
+    # either CuPy is missing (install hint) or something it needs is (the probe's reason)
+    assert ("not installed" in msg and "pip install" in msg) or ("cannot run" in msg)
     assert B.current().name == "numpy"  # a failed switch leaves the backend as it was
 
 
+def _run(code, **env):
+    full = dict(os.environ, PYTHONPATH=os.getcwd(), **env)
+    return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
+
+
 def test_environment_variable_selects_backend():
-    code = "import minigan as mg; print(mg.backend.current().name)"
-    env = dict(os.environ, MINIGAN_BACKEND="numpy", PYTHONPATH=os.getcwd())
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    out = _run("import minigan as mg; print(mg.backend.current().name)", MINIGAN_BACKEND="numpy")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "numpy"
-    env["MINIGAN_BACKEND"] = "nonsense"
-    bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert bad.returncode != 0 and "unknown backend 'nonsense'" in bad.stderr
+
+
+@pytest.mark.parametrize("value", ["nonsense"] + ([] if B.gpu_available() else ["cupy"]))
+def test_unusable_environment_variable_is_reported_once_and_never_breaks_import(value):
+    code = ("import warnings, minigan as mg\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    names = [mg.backend.current().name for _ in range(3)]\n"
+            "    print(names[0], len([x for x in w if 'MINIGAN_BACKEND' in str(x.message)]))\n")
+    out = _run(code, MINIGAN_BACKEND=value)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["numpy", "1"]       # fell back, warned once
+    msg = B.env_problem.__doc__
+    assert msg
+
+
+@pytest.mark.parametrize("value", ["bogus"] + ([] if B.gpu_available() else ["cupy"]))
+def test_command_line_with_unusable_environment_variable(value, tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.getcwd(), MINIGAN_BACKEND=value)
+
+    def cli(*argv):
+        return subprocess.run([sys.executable, "-m", "minigan", *argv], env=env,
+                               capture_output=True, text=True)
+    for argv in (["--help"], ["info"], ["presets"]):
+        r = cli(*argv)
+        assert r.returncode == 0, (argv, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert "MINIGAN_BACKEND" in cli("info").stdout
+    r = cli("train", "--steps", "2", "--quiet", "--out", str(tmp_path / "a"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "MINIGAN_BACKEND" in r.stderr and "--backend numpy" in r.stderr and "usage:" in r.stderr
+    r = cli("train", "--backend", "numpy", "--steps", "2", "--quiet", "--out", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr                # the flag wins over the variable
+
+
+class _FakeCuda:
+    """A CuPy-shaped module whose stage ``fail`` raises ``error``."""
+
+    def __init__(self, fail, error):
+        import types
+        from tests import fakecupy
+        real = fakecupy.cupy
+        self.float32, self.ones = real.float32, real.ones
+        self.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(
+            getDeviceCount=self._maybe("count", fail, error, lambda: 1)))
+        self.arange = self._maybe("kernel", fail, error, real.arange)
+        self.random = types.SimpleNamespace(default_rng=self._maybe("rand", fail, error,
+                                                                    real.random.default_rng))
+        self.ones = self._maybe("blas", fail, error, real.ones)
+
+    @staticmethod
+    def _maybe(stage, fail, error, fn):
+        def f(*a, **k):
+            if stage == fail:
+                raise error
+            return fn(*a, **k)
+        return f
+
+
+@pytest.mark.parametrize("fail,error,expect", [
+    ("count", RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected"), "nvidia-smi"),
+    ("count", RuntimeError("cudaErrorInsufficientDriver: CUDA driver version is insufficient for "
+                           "CUDA runtime version"), "matches the driver"),
+    ("kernel", RuntimeError("CuPy failed to load libnvrtc.so.12: OSError"), "cupy-cuda12x[ctk]"),
+    ("blas", ImportError("libcublas.so.12: cannot open shared object file"), "cupy-cuda12x[ctk]"),
+    ("rand", RuntimeError("CuPy failed to load libcurand.so.10"), "cupy-cuda12x[ctk]"),
+])
+def test_probe_names_the_missing_piece_and_the_fix(fail, error, expect):
+    why = B.probe(_FakeCuda(fail, error))
+    assert why is not None and expect in why
+    stage = {"count": "finding a CUDA device", "kernel": "element-wise kernel (NVRTC)",
+             "blas": "matrix product (cuBLAS)", "rand": "random draw (cuRAND)"}[fail]
+    assert stage in why
+
+
+def test_probe_passes_a_working_cupy():
+    from tests import fakecupy
+    assert B.probe(fakecupy.cupy) is None
+
+
+def test_gpu_extra_installs_cupy_with_its_cuda_libraries():
+    text = open(os.path.join(os.path.dirname(__file__), "..", "pyproject.toml")).read()
+    assert 'gpu = ["cupy-cuda12x[ctk]' in text and 'gpu-cuda13 = ["cupy-cuda13x[ctk]' in text
 
 
 def test_transfers_round_trip(backend_name):

@@ -82,14 +82,28 @@ def test_load_state_dict_accepts_arrays_and_copies(rng):
 
 def test_flatten_unflatten_round_trip(rng):
     x = rng.standard_normal((2, 3, 4, 5))
-    f, u = nn.Flatten(), nn.Unflatten((3, 4, 5))
+    f, u = nn.Flatten(), nn.Unflatten(1, (3, 4, 5))
     y = f(x)
     assert y.shape == (2, 60)
     np.testing.assert_array_equal(u(y), x)
     np.testing.assert_array_equal(f.backward(y), x)
     assert u.backward(x).shape == (2, 60)
-    with pytest.raises(ValueError, match=r"Unflatten\(\(3, 4, 5\)\).*\(2, 59\)"):
+    with pytest.raises(ValueError, match=r"Unflatten\(1, \(3, 4, 5\)\).*\(2, 59\)"):
         u(rng.standard_normal((2, 59)))
+
+
+def test_unflatten_takes_pytorchs_dim_and_size(rng):
+    x = rng.standard_normal((2, 12, 5))
+    u = nn.Unflatten(1, (3, 4))
+    assert u(x).shape == (2, 3, 4, 5)
+    assert nn.Unflatten(-1, (5, 1))(x).shape == (2, 12, 5, 1)
+    assert u.backward(np.ones((2, 3, 4, 5))).shape == (2, 12, 5)
+    with pytest.raises(TypeError, match="Unflatten: dim must be an int.*Unflatten\\(1, \\(C, H, W\\)\\)"):
+        nn.Unflatten((3, 4, 5))
+    with pytest.raises(TypeError, match="unflattened_size must be a non-empty tuple"):
+        nn.Unflatten(1, 12)
+    with pytest.raises(ValueError, match="dimension 3 has size 12"):
+        nn.Unflatten(3, (3, 4))(x)
 
 
 def test_repr_shows_structure():

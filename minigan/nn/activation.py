@@ -2,6 +2,7 @@
 Math: docs/math/activations.md."""
 from __future__ import annotations
 
+from .. import backend as B
 from ..ops import activations as A
 from .module import Module
 
@@ -20,10 +21,12 @@ class _Activation(Module):
     def forward(self, x):
         self._check_input(x)
         y, self._cache = type(self)._fwd(x, *self._args())
+        self._out = (y.shape, y.dtype, B.backend_of(y))
         return y
 
     def backward(self, dy):
         cache = self._require_cache(self._cache)
+        self._check_dy(dy, *self._out)
         self._cache = None
         return type(self)._bwd(dy, cache)
 

@@ -37,6 +37,8 @@ class Linear(Module):
 
     def backward(self, dy):
         cache = self._require_cache(self._cache)
+        x, W = cache[0], cache[1]
+        self._check_dy(dy, (x.shape[0], self.out_features), W.dtype, B.backend_of(W))
         self._cache = None
         want_w, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
         dx, dW, db = linear_backward(dy, cache, param_grads=want_w or want_b)

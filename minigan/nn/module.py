@@ -55,8 +55,6 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "frozen", False)
-        # Where parameters live; parameterless layers follow the current backend.
-        object.__setattr__(self, "_backend_name", B.current().name)
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -218,11 +216,15 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     # ------------------------------------------------------------ checks
-    def _backend(self) -> str:
+    def _backend(self) -> str | None:
+        """The backend of the layer's parameters; None for a parameterless layer, which
+        follows its input (it computes with the input's own array module and copies
+        nothing, so a model built on one backend keeps working after ``use`` switches
+        the global one)."""
         ps = self._parameters
         if ps:
             return B.backend_of(next(iter(ps.values())).data)
-        return B.current().name
+        return None
 
     def _check_input(self, x, ndim: int | tuple | None = None, dim: int | None = None,
                      size: int | None = None, what: str = "") -> None:
@@ -231,9 +233,13 @@ class Module:
         The error names the layer, what was expected and what came.
         """
         name = self._label()
-        B.check_same_backend(x, self._backend(), name)
         dtype = getattr(x, "dtype", None)
-        if dtype is None or dtype.kind != "f":
+        if dtype is None or not hasattr(x, "shape"):
+            raise TypeError(f"{name}: expected an array, got {type(x).__name__}")
+        own_backend = self._backend()
+        if own_backend is not None:
+            B.check_same_backend(x, own_backend, name)
+        if dtype.kind != "f":
             raise TypeError(f"{name}: expected a floating-point array, got {type(x).__name__} "
                             f"with dtype {dtype}")
         ps = self._parameters
@@ -255,15 +261,32 @@ class Module:
                                f"(or twice for one forward)")
         return cache
 
+    def _check_dy(self, dy, shape, dtype, backend) -> None:
+        """``dy`` must be an array of the output's shape, dtype and backend: never broadcast,
+        reshaped or promoted. The error names the layer and both sides."""
+        where = f"{self._label()}.backward"
+        got_dtype = getattr(dy, "dtype", None)
+        if got_dtype is None or not hasattr(dy, "shape"):
+            raise TypeError(f"{where}: expected dy as an array of shape {tuple(shape)}, "
+                            f"got {type(dy).__name__}")
+        got = B.backend_of(dy)
+        if got != backend:
+            raise TypeError(f"{where}: dy is a {got} array but the forward pass ran on the "
+                            f"{backend} backend (arrays are never copied across devices silently)")
+        if tuple(dy.shape) != tuple(shape):
+            raise ValueError(f"{where}: expected dy of the output's shape {tuple(shape)}, "
+                             f"got {tuple(dy.shape)}")
+        if got_dtype != dtype:
+            raise TypeError(f"{where}: dy has dtype {got_dtype} but the output has dtype {dtype}; "
+                            f"cast it explicitly (dy.astype({str(dtype)!r}))")
+
     def _take_cache(self, dy, out_shape):
         """The cache ``forward`` left in ``self._cache``, consumed by ``backward(dy)``
-        (a second backward needs a new forward), after checking dy's backend and
-        that dy has the output's shape ``out_shape``."""
+        (a second backward needs a new forward), after checking dy against the
+        output (shape ``out_shape``, the parameters' dtype and backend)."""
         cache = self._require_cache(self._cache)
-        B.check_same_backend(dy, self._backend(), self._label())
-        if tuple(dy.shape) != out_shape:
-            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
-                             f"{out_shape}, got {tuple(dy.shape)}")
+        p = next(iter(self._parameters.values())).data
+        self._check_dy(dy, out_shape, p.dtype, B.backend_of(p))
         self._cache = None
         return cache
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy
+
+from .. import backend as B
 from .module import Module
 
 
@@ -25,34 +28,55 @@ class Flatten(Module):
         if s > e:
             raise ValueError(f"{self._label()}: start_dim after end_dim for input of shape {tuple(x.shape)}")
         self._shape = x.shape
-        return x.reshape(x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:])
+        y = x.reshape(x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:])
+        self._out = (y.shape, y.dtype, B.backend_of(y))
+        return y
 
     def backward(self, dy):
         shape = self._require_cache(self._shape)
+        self._check_dy(dy, *self._out)
         self._shape = None
         return dy.reshape(shape)
 
 
 class Unflatten(Module):
-    """(N, prod(shape)) -> (N, *shape), e.g. Unflatten((C, H, W))."""
+    """Split dimension ``dim`` into ``unflattened_size`` (PyTorch's signature), e.g.
+    ``Unflatten(1, (C, H, W))``: (N, C*H*W) -> (N, C, H, W). Backward is the reverse reshape."""
 
-    def __init__(self, shape):
+    def __init__(self, dim: int, unflattened_size=None):
         super().__init__()
-        self.unflattened_size = tuple(int(s) for s in shape)
+        if unflattened_size is None or isinstance(dim, bool) or not isinstance(dim, (int, numpy.integer)):
+            raise TypeError(f"Unflatten: dim must be an int (PyTorch's Unflatten(dim, "
+                            f"unflattened_size), e.g. Unflatten(1, (C, H, W))), got {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)) or not unflattened_size or not all(
+                isinstance(s, (int, numpy.integer)) and not isinstance(s, bool)
+                for s in unflattened_size):
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, "
+                            f"got {unflattened_size!r}")
+        self.dim = int(dim)
+        self.unflattened_size = tuple(int(s) for s in unflattened_size)
         if any(s <= 0 for s in self.unflattened_size):
             raise ValueError(f"Unflatten: sizes must be positive, got {self.unflattened_size}")
         self._shape = None
 
     def extra_repr(self) -> str:
-        return f"{self.unflattened_size}"
+        return f"{self.dim}, {self.unflattened_size}"
 
     def forward(self, x):
-        self._check_input(x, ndim=2, dim=1, size=math.prod(self.unflattened_size),
-                          what=f"(N, {math.prod(self.unflattened_size)})")
+        self._check_input(x)
+        nd = x.ndim
+        d = self.dim % nd if -nd <= self.dim < nd else None
+        n = math.prod(self.unflattened_size)
+        if d is None or x.shape[d] != n:
+            raise ValueError(f"{self._label()}: expected an input whose dimension {self.dim} has "
+                             f"size {n} (= prod{self.unflattened_size}), got shape {tuple(x.shape)}")
         self._shape = x.shape
-        return x.reshape((x.shape[0],) + self.unflattened_size)
+        y = x.reshape(x.shape[:d] + self.unflattened_size + x.shape[d + 1:])
+        self._out = (y.shape, y.dtype, B.backend_of(y))
+        return y
 
     def backward(self, dy):
         shape = self._require_cache(self._shape)
+        self._check_dy(dy, *self._out)
         self._shape = None
         return dy.reshape(shape)
