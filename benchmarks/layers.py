@@ -37,6 +37,10 @@ def _args(argv=None):
     p.add_argument("--threads", type=int, default=None,
                    help="pin BLAS/OpenMP threads of numpy and torch (default: their own defaults)")
     p.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    p.add_argument("--backend", default=None,
+                   help="numpy, cupy, auto, or fakecupy (the tests' CPU fake of CuPy); default: "
+                        "$MINIGAN_BACKEND or numpy. Off NumPy only minigan is timed")
+    p.add_argument("--no-naive", action="store_true", help="skip the naive loop reference")
     return p.parse_args(argv)
 
 
@@ -103,7 +107,7 @@ def _naive_ms(kind, layer, x, dy):
     from tests.reference.conv_ref import (conv2d_backward_ref, conv2d_ref,
                                           conv_transpose2d_backward_ref, conv_transpose2d_ref)
     n = ARGS.naive_batch
-    w, b = layer.weight.data, layer.bias.data
+    w, b = mg.backend.to_numpy(layer.weight.data), mg.backend.to_numpy(layer.bias.data)
     xs, dys = np.ascontiguousarray(x[:n]), np.ascontiguousarray(dy[:n])
     if kind == "conv":
         def step():
@@ -145,9 +149,19 @@ def _machine(torch):
     return "\n".join(lines)
 
 
+def _select_backend(name):
+    if name == "fakecupy":
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from tests import fakecupy
+        fakecupy.install()
+    if name:
+        mg.backend.use(name)
+
+
 def main():
+    _select_backend(ARGS.backend)
     torch = None
-    # The comparison is CPU against CPU; with MINIGAN_BACKEND=cupy only minigan is timed.
+    # The comparison is CPU against CPU; on another backend only minigan is timed.
     if not ARGS.no_torch and mg.backend.current().name == "numpy":
         try:
             import torch
@@ -166,10 +180,11 @@ def main():
     for name, kind, cin, cout, size in LAYERS:
         layer = _make(kind, cin, cout).astype(dtype)
         x = rng.standard_normal((ARGS.batch, cin, size, size)).astype(dtype)
-        y = layer(x)
+        xd = mg.backend.to_device(x)
+        y = layer(xd)
         dy = rng.standard_normal(y.shape).astype(dtype)
-        layer.backward(dy)
-        xd, dyd = mg.backend.to_device(x), mg.backend.to_device(dy)
+        dyd = mg.backend.to_device(dy)
+        layer.backward(dyd)
 
         def step():
             layer(xd)
@@ -191,14 +206,15 @@ def main():
                 fn()
                 times.extend(fn() for _ in range(ARGS.block - 1))
         ms = _median_ms(t_ours)
-        naive = _naive_ms(kind, layer, mg.backend.to_numpy(x), mg.backend.to_numpy(dy))
+        naive = None if ARGS.no_naive else _naive_ms(kind, layer, x, dy)
         if t_theirs:
             tms = _median_ms(t_theirs)
             # The ratio of the fastest steps is less sensitive to bursts of load elsewhere.
             cmp = f"{tms:9.2f} {ms / tms:7.2f} {min(t_ours) / min(t_theirs):10.2f}"
         else:
             cmp = f"{'-':>9} {'-':>7} {'-':>10}"
-        print(f"{name:<22} {ms:9.2f} {cmp} {naive:12.0f} {naive / ms:8.0f}x")
+        tail = f"{'-':>12} {'-':>9}" if naive is None else f"{naive:12.0f} {naive / ms:8.0f}x"
+        print(f"{name:<22} {ms:9.2f} {cmp} {tail}")
         sys.stdout.flush()
 
 

@@ -322,3 +322,13 @@ def test_cli_trains_on_the_fake(tmp_path, capsys):
     m = json.loads((out / "metrics.json").read_text())
     assert m["backend"] == "fakecupy" and m["steps"] == 30
     assert (out / "histogram.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_gpu_smoke_script_rehearses_on_the_fake(tmp_path):
+    from benchmarks import gpu_smoke
+    assert gpu_smoke.main(["--backend", "fakecupy", "--quick", "--skip-tests",
+                           "--out", str(tmp_path)]) == 0
+    report = (tmp_path / "report.txt").read_text()
+    for needed in ("=== minigan info", "backend: fakecupy", "=== minigan train",
+                   "=== benchmarks.layers --backend fakecupy", "tconv 64->1", "all steps passed"):
+        assert needed in report, needed

@@ -1,0 +1,110 @@
+"""Kernel launches and device syncs per GAN iteration, counted on the CPU fake of CuPy.
+
+    python -m benchmarks.launches            # table
+    python -m benchmarks.launches --json     # the figures as JSON
+    python -m benchmarks.launches --ops 12   # and the operations that launch the most
+
+A small GAN on a GPU is bound by kernel launches (each costs a few microseconds
+of host time whatever its size) and ruined by device->host syncs (each stalls
+the host until the queue drains). No machine of this project has a GPU, so
+these counts, taken on ``tests/fakecupy`` (one launch per operation that writes
+device memory, one sync per read of device memory by the host), are the GPU
+speed this project can measure. One iteration = one D step (real and fake
+batch) + one G step through the frozen D, the library's own trainer; the
+trainer's loss flush (one sync per ``check_every`` steps) is outside it.
+
+Models: the gaussian1d preset's MLPs (G 4 -> 32 -> 32 -> 1 ELU, D 1 -> 32 -> 32 -> 1
+LeakyReLU, batch 256, Adam) and DCGAN-28 (minigan.gan.dcgan28_generator /
+dcgan28_discriminator, batch 64, Adam(2e-4, (0.5, 0.999))).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import minigan as mg  # noqa: E402
+from minigan import optim  # noqa: E402
+from minigan.gan import (GANTrainer, dcgan28_discriminator, dcgan28_generator,  # noqa: E402
+                         get_objective, mlp)
+from minigan.presets import GAUSSIAN1D  # noqa: E402
+from tests import fakecupy  # noqa: E402
+
+
+def gaussian1d_trainer():
+    cfg = GAUSSIAN1D
+    rng = mg.backend.seed(0)
+    G = mlp([cfg["noise_dim"], cfg["hidden"], cfg["hidden"], 1], "elu")
+    D = mlp([1, cfg["hidden"], cfg["hidden"], 1], "leaky_relu")
+    return GANTrainer(G, D, get_objective(cfg["objective"]),
+                      optim.Adam(G.parameters(), lr=cfg["lr"], betas=cfg["betas"]),
+                      optim.Adam(D.parameters(), lr=cfg["lr"], betas=cfg["betas"]),
+                      sample_real=lambda n: rng.normal((n, 1), cfg["mean"], cfg["std"]),
+                      sample_noise=lambda n: rng.random((n, cfg["noise_dim"])),
+                      batch_size=cfg["batch_size"])
+
+
+def dcgan28_trainer(batch=64):
+    rng = mg.backend.seed(0)
+    G, D = dcgan28_generator(100), dcgan28_discriminator()
+    return GANTrainer(G, D, get_objective("nonsaturating"),
+                      optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                      optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                      sample_real=lambda n: rng.uniform((n, 1, 28, 28), -1.0, 1.0),
+                      sample_noise=lambda n: rng.standard_normal((n, 100)), batch_size=batch)
+
+
+MODELS = {"gaussian1d MLP": gaussian1d_trainer, "DCGAN-28": dcgan28_trainer}
+
+
+def count(make) -> dict:
+    """Counts of one iteration after a warm-up iteration (which allocates workspaces)."""
+    fakecupy.install()
+    mg.backend.use("fakecupy")
+    tr = make()
+    tr.d_step()
+    tr.g_step()
+    out = {}
+    for label, fn in (("D step", tr.d_step), ("G step", tr.g_step)):
+        fakecupy.counters.reset()
+        with fakecupy.no_sync(label):
+            fn()
+        out[label] = dict(fakecupy.counters.snapshot(), by_op=dict(fakecupy.counters.by_op))
+    by_op = dict(out["D step"]["by_op"])
+    for k, v in out["G step"]["by_op"].items():
+        by_op[k] = by_op.get(k, 0) + v
+    out["iteration"] = {k: out["D step"][k] + out["G step"][k]
+                        for k in ("launches", "syncs", "transfers")}
+    out["iteration"]["by_op"] = by_op
+    mg.backend.use("numpy")
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--ops", type=int, default=0, help="also list the N operations launching most")
+    args = p.parse_args(argv)
+    results = {name: count(make) for name, make in MODELS.items()}
+    if args.json:
+        print(json.dumps(results, indent=2, sort_keys=True))
+        return 0
+    print(f"{'model':<16} {'part':<10} {'launches':>9} {'syncs':>6} {'h2d copies':>11}")
+    for name, r in results.items():
+        for part in ("D step", "G step", "iteration"):
+            c = r[part]
+            print(f"{name:<16} {part:<10} {c['launches']:>9} {c['syncs']:>6} {c['transfers']:>11}")
+    if args.ops:
+        for name, r in results.items():
+            top = sorted(r["iteration"]["by_op"].items(), key=lambda kv: -kv[1])[:args.ops]
+            print(f"\n{name}: launches per operation in one iteration")
+            for op, n in top:
+                print(f"  {op:<24} {n:>5}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
