@@ -329,6 +329,6 @@ def test_gpu_smoke_script_rehearses_on_the_fake(tmp_path):
     assert gpu_smoke.main(["--backend", "fakecupy", "--quick", "--skip-tests",
                            "--out", str(tmp_path)]) == 0
     report = (tmp_path / "report.txt").read_text()
-    for needed in ("=== minigan info", "backend: fakecupy", "=== minigan train",
+    for needed in ("=== minigan info", "cupy:", "=== minigan train",
                    "=== benchmarks.layers --backend fakecupy", "tconv 64->1", "all steps passed"):
         assert needed in report, needed
