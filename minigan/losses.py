@@ -1,37 +1,81 @@
 """Losses that return their value *and* their gradient.  Math: docs/math/losses.md.
 
-Each function returns ``(loss, dx)``: ``loss`` a 0-d array on the input's device
-(call ``float(loss)`` when you need the number; on a GPU that waits for it) and
-``dx`` = dL/dx with the shape of ``x``. Reduction is the mean over all elements,
-as PyTorch's default.
+Each function returns ``(loss, dx)``: ``loss`` a 0-d array on the input's device,
+of the input's dtype (call ``float(loss)`` when you need the number; on a GPU
+that waits for it) and ``dx`` = dL/dx with the shape and dtype of ``x``.
+Reduction is the mean over all elements, as PyTorch's default.
 
 The GAN objectives at the bottom are written on the *logits* of the
 discriminator, D(x) = sigmoid(logit), because log-sigmoid of a logit can be
-computed without overflow for any logit (even +-1e4), while log(D) of a
-saturated D cannot.
+computed without overflow and without cancellation for any logit (even +-1e4),
+while log(D) of a saturated D cannot.
+
+Bad input raises an error naming the loss: a logits array that is empty or not
+floating point, a target of another shape (nothing is broadcast), another
+device or dtype kind, and for the BCE losses a target outside [0, 1] (checked
+for Python/NumPy numbers and host arrays; device arrays are not scanned, which
+would cost a device sync every step).
 """
 from __future__ import annotations
+
+import numbers
+
+import numpy
 
 from .backend import array_module, backend_of
 from .ops.activations import sigmoid_forward
 
 
-def _check_pair(name, x, target):
-    """``target`` is a Python scalar or an array of exactly x's shape (never broadcast)."""
-    if isinstance(target, (int, float)):
+def _check_input(name, x):
+    """A non-empty floating-point array (the logits or predictions)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or not hasattr(x, "shape"):
+        raise TypeError(f"{name}: expected an array, got {type(x).__name__}")
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point array, got dtype {dtype}")
+    if x.size == 0:
+        raise ValueError(f"{name}: got an empty array of shape {tuple(x.shape)}; the mean of "
+                         f"no elements is undefined")
+
+
+def _check_target(name, x, target, unit_interval: bool):
+    """``target`` is a real number or an array of exactly x's shape (never broadcast),
+    on x's device; with ``unit_interval`` it must lie in [0, 1]."""
+    if isinstance(target, numbers.Real) and not isinstance(target, (bool, numpy.bool_)):
+        t = float(target)
+        if t != t or t in (float("inf"), float("-inf")):
+            raise ValueError(f"{name}: target must be finite, got {target!r}")
+        if unit_interval and not 0.0 <= t <= 1.0:
+            raise ValueError(f"{name}: target must be in [0, 1] (a probability), got {target!r}")
         return
-    if getattr(target, "shape", None) != x.shape:
-        raise ValueError(f"{name}: target shape {getattr(target, 'shape', type(target).__name__)} "
-                         f"does not match input shape {tuple(x.shape)} (no broadcasting)")
+    shape = getattr(target, "shape", None)
+    if shape is None:
+        raise TypeError(f"{name}: target must be a number or an array of the input's shape "
+                        f"{tuple(x.shape)}, got {type(target).__name__}")
+    if tuple(shape) != tuple(x.shape):
+        raise ValueError(f"{name}: target shape {tuple(shape)} does not match input shape "
+                         f"{tuple(x.shape)} (no broadcasting)")
     if backend_of(target) != backend_of(x):
         raise TypeError(f"{name}: input is a {backend_of(x)} array but target is a "
                         f"{backend_of(target)} array")
+    if target.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: target must hold real numbers, got dtype {target.dtype}")
+    if unit_interval and isinstance(target, numpy.ndarray):
+        if not ((target >= 0) & (target <= 1)).all():
+            raise ValueError(f"{name}: every target must be in [0, 1] (probabilities); got values "
+                             f"in [{target.min()}, {target.max()}]")
 
 
-def _scalar(like, value):
-    """``value`` as a 0-d array of ``like``'s backend: NumPy reductions give NumPy scalars,
-    CuPy's give 0-d device arrays; both become 0-d arrays (no device sync either way)."""
-    return array_module(like).asarray(value)
+def _wide(x):
+    """Work in float64: a float32 loss computed in float32 loses its tails to underflow
+    and its mean to rounding; these arrays are small (one logit per sample)."""
+    return x.astype(numpy.float64) if x.dtype != numpy.float64 else x
+
+
+def _result(x, loss, grad):
+    """(0-d loss, gradient) in x's dtype and on x's device."""
+    xp = array_module(x)
+    return xp.asarray(loss, dtype=x.dtype), grad.astype(x.dtype, copy=False)
 
 
 def softplus(z):
@@ -47,26 +91,41 @@ def sigmoid(z):
 
 
 def bce_with_logits(logits, target):
-    """Binary cross-entropy of sigmoid(logits) against targets in [0, 1].
+    """Binary cross-entropy of sigmoid(logits) against targets y in [0, 1].
 
-    l_i = -[y_i log s(z_i) + (1 - y_i) log(1 - s(z_i))] = softplus(z_i) - y_i z_i
-    dL/dz_i = (s(z_i) - y_i) / n
+    l_i = y softplus(-z) + (1 - y) softplus(z)        (= softplus(z) - y z, without its cancellation)
+    dL/dz_i = ((1 - y) sigma(z) - y sigma(-z)) / n     (= (sigma(z) - y) / n, likewise)
+
+    Both are sums of non-negative terms where a tail is involved, so they keep full
+    relative accuracy for any logit: for y = 1 and z = 40 the loss is e^-40 and the
+    gradient -e^-40 / n, not 0 (docs/math/losses.md, "Exact in both tails").
     """
-    _check_pair("bce_with_logits", logits, target)
-    n = logits.size
-    loss = _scalar(logits, (softplus(logits) - target * logits).mean())
-    grad = sigmoid(logits)
-    grad -= target
+    name = "bce_with_logits"
+    _check_input(name, logits)
+    _check_target(name, logits, target, unit_interval=True)
+    z = _wide(logits)
+    n = z.size
+    if isinstance(target, numbers.Real) and float(target) in (0.0, 1.0):
+        # The two labels a GAN uses: one term each (fewer kernels on a GPU).
+        if float(target) == 1.0:
+            loss, grad = softplus(-z).mean(), sigmoid(-z) * (-1.0 / n)
+        else:
+            loss, grad = softplus(z).mean(), sigmoid(z) * (1.0 / n)
+        return _result(logits, loss, grad)
+    y = _wide(target) if hasattr(target, "dtype") else float(target)
+    loss = (y * softplus(-z) + (1 - y) * softplus(z)).mean()
+    grad = (1 - y) * sigmoid(z) - y * sigmoid(-z)
     grad /= n
-    return loss, grad
+    return _result(logits, loss, grad)
 
 
 def mse(pred, target):
     """Mean squared error: L = mean((p - t)^2), dL/dp = 2 (p - t) / n."""
-    _check_pair("mse", pred, target)
+    _check_input("mse", pred)
+    _check_target("mse", pred, target, unit_interval=False)
     diff = pred - target
-    loss = _scalar(pred, (diff * diff).mean())
-    return loss, diff * (2.0 / pred.size)
+    loss = (diff * diff).mean()
+    return _result(pred, loss, diff * (2.0 / pred.size))
 
 
 # ---------------------------------------------------------------- GAN objectives
@@ -77,17 +136,19 @@ def discriminator_loss(real_logits, fake_logits):
     Returns (loss, dL/d real_logits, dL/d fake_logits)."""
     lr, dr = bce_with_logits(real_logits, 1.0)
     lf, df = bce_with_logits(fake_logits, 0.0)
-    return lr + lf, dr, df
+    return array_module(lr).asarray(lr + lf), dr, df
 
 
 def minimax_generator_loss(fake_logits):
     """The original (saturating) game: G minimises E[log(1 - D(G(z)))] = -E[softplus(z)].
     dL/dz = -sigmoid(z) / n: vanishes when D confidently rejects the fakes (z -> -inf)."""
-    loss = _scalar(fake_logits, -softplus(fake_logits).mean())
-    return loss, sigmoid(fake_logits) * (-1.0 / fake_logits.size)
+    _check_input("minimax_generator_loss", fake_logits)
+    z = _wide(fake_logits)
+    return _result(fake_logits, -softplus(z).mean(), sigmoid(z) * (-1.0 / z.size))
 
 
 def nonsaturating_generator_loss(fake_logits):
     """The non-saturating game: G minimises -E[log D(G(z))] = E[softplus(-z)] = BCE(fake, 1).
-    dL/dz = (sigmoid(z) - 1) / n: close to -1/n exactly when D rejects the fakes."""
+    dL/dz = (sigmoid(z) - 1) / n = -sigmoid(-z) / n: close to -1/n exactly when D rejects the fakes."""
+    _check_input("nonsaturating_generator_loss", fake_logits)
     return bce_with_logits(fake_logits, 1.0)

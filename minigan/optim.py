@@ -4,17 +4,40 @@
     opt.zero_grad(); ...backward...; opt.step()
 
 Parameters whose ``requires_grad`` is False are skipped. Updates are done in
-place on ``p.data``, so the arrays a model holds stay the same objects.
-``state_dict()`` returns plain numbers and arrays (no pickle needed to save it).
+place on ``p.data`` (any shape, 0-d included), so the arrays a model holds stay
+the same objects. ``state_dict()`` returns plain numbers and arrays (no pickle
+needed to save it). Hyperparameters are checked when set: a NaN, infinite,
+negative or mistyped value raises an error naming the optimizer and the argument.
 """
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy
 
 from .backend import array_module, to_numpy
-from .nn.module import Parameter
+from .nn.module import Module, Parameter
+
+
+def _real(where, name, v, lo=None, hi=None, hi_open=False) -> float:
+    """``v`` as a float after checking type, finiteness and the range [lo, hi] (or [lo, hi))."""
+    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a real number, got {type(v).__name__} {v!r}")
+    f = float(v)
+    if not math.isfinite(f):
+        raise ValueError(f"{where}: {name} must be finite, got {v!r}")
+    if lo is not None and f < lo:
+        raise ValueError(f"{where}: {name} must be >= {lo}, got {v!r}")
+    if hi is not None and (f >= hi if hi_open else f > hi):
+        raise ValueError(f"{where}: {name} must be {'<' if hi_open else '<='} {hi}, got {v!r}")
+    return f
+
+
+def _flag(where, name, v) -> bool:
+    if not isinstance(v, (bool, numpy.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {v!r}")
+    return bool(v)
 
 
 class Optimizer:
@@ -22,17 +45,47 @@ class Optimizer:
     _slots: tuple = ()     # per-parameter state arrays, created lazily as zeros
 
     def __init__(self, params, **hyper):
-        self.params = list(params)
+        where = type(self).__name__
+        if isinstance(params, Module):
+            raise TypeError(f"{where}: got a {type(params).__name__} module; pass its parameters: "
+                            f"{where}(model.parameters(), ...)")
+        if isinstance(params, Parameter):
+            raise TypeError(f"{where}: got a single Parameter; pass a list of them: {where}([p], ...)")
+        try:
+            self.params = list(params)
+        except TypeError:
+            raise TypeError(f"{where}: params must be an iterable of Parameter (model.parameters()), "
+                            f"got {type(params).__name__}") from None
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+            raise ValueError(f"{where}: got an empty parameter list")
+        seen = {}
         for i, p in enumerate(self.params):
             if not isinstance(p, Parameter):
-                raise TypeError(f"{type(self).__name__}: item {i} is a {type(p).__name__}, not a Parameter")
+                raise TypeError(f"{where}: item {i} is a {type(p).__name__}, not a Parameter")
+            if id(p) in seen:
+                raise ValueError(f"{where}: parameter {i} is the same Parameter as parameter "
+                                 f"{seen[id(p)]}; each parameter may appear only once (it would be "
+                                 f"updated twice per step)")
+            seen[id(p)] = i
         for k, v in hyper.items():
             setattr(self, k, v)
         self.step_count = 0                    # calls to step()
         self.param_steps = [0] * len(self.params)  # updates each parameter has had (PyTorch's per-parameter "step")
         self.state: list[dict] = [dict() for _ in self.params]
+
+    def __setattr__(self, name, value):
+        # Every hyperparameter passes its check whenever it is set (a schedule setting
+        # opt.lr = nan is caught at once, not after the weights turned to NaN).
+        if name in self._hyper:
+            value = self._validate(name, value)
+        object.__setattr__(self, name, value)
+
+    def _validate(self, name, value):
+        """The checked value of hyperparameter ``name`` (subclasses add their own)."""
+        where = type(self).__name__
+        if name in ("lr", "weight_decay", "eps", "momentum"):
+            return _real(where, name, value, lo=0.0)
+        return value
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -73,32 +126,62 @@ class Optimizer:
         return out
 
     def load_state_dict(self, d: dict) -> None:
+        """Restore from :meth:`state_dict` (arrays on either backend: loading is an explicit
+        copy onto the parameters' device). Every entry is checked before anything changes."""
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(d, dict):
+            raise TypeError(f"{where}: expected a dict from state_dict(), got {type(d).__name__}")
         if d.get("type") != type(self).__name__:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state is for {d.get('type')!r}")
-        self.step_count = int(d["step"])
-        steps = d.get("param_steps", [self.step_count] * len(self.params))
-        if len(steps) != len(self.params):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state is for {len(steps)} "
+            raise ValueError(f"{where}: state is for {d.get('type')!r}")
+        missing = [k for k in ("step", "state", *self._hyper) if k not in d]
+        if missing:
+            raise ValueError(f"{where}: the state has no {', '.join(repr(k) for k in missing)}")
+        step = d["step"]
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"{where}: 'step' must be a non-negative int, got {step!r}")
+        steps = d.get("param_steps", [int(step)] * len(self.params))
+        if not isinstance(steps, (list, tuple)) or len(steps) != len(self.params):
+            raise ValueError(f"{where}: state is for {len(steps) if hasattr(steps, '__len__') else '?'} "
                              f"parameters, the optimizer has {len(self.params)}")
-        self.param_steps = [int(s) for s in steps]
+        if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0 for s in steps):
+            raise ValueError(f"{where}: 'param_steps' must be non-negative ints, got {steps!r}")
+        hyper = {}
         for k in self._hyper:
             v = d[k]
-            setattr(self, k, tuple(v) if isinstance(v, (list, tuple)) else v)
-        self.state = [dict() for _ in self.params]
+            try:
+                hyper[k] = self._validate(k, tuple(v) if isinstance(v, list) else v)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{where}: {exc}") from None
+        if not isinstance(d["state"], dict):
+            raise TypeError(f"{where}: 'state' must be a dict of arrays, got {type(d['state']).__name__}")
+        state = [dict() for _ in self.params]
         for key, arr in d["state"].items():
-            i, name = key.split(".", 1)
+            i, _, name = str(key).partition(".")
+            if not i.isdigit() or not name:
+                raise ValueError(f"{where}: malformed state key {key!r} (expected '<index>.<slot>')")
             i = int(i)
             if i >= len(self.params):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: state for parameter {i} "
+                raise ValueError(f"{where}: state for parameter {i} "
                                  f"but the optimizer has {len(self.params)}")
+            if not hasattr(arr, "shape") or not hasattr(arr, "dtype") or arr.dtype.kind not in "fiu":
+                raise TypeError(f"{where}: {key} must be a numeric array, got {type(arr).__name__}")
             target = self.params[i].data
             if tuple(arr.shape) != tuple(target.shape):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: {key} has shape "
+                raise ValueError(f"{where}: {key} has shape "
                                  f"{tuple(arr.shape)}, parameter has {tuple(target.shape)}")
             # An explicit transfer: a state saved on one backend loads on the other.
             xp = array_module(target)
             host = to_numpy(arr) if xp is numpy else arr
-            self.state[i][name] = xp.asarray(host, dtype=target.dtype).copy()
+            state[i][name] = xp.asarray(host, dtype=target.dtype).copy()
+        self.step_count = int(step)
+        self.param_steps = [int(s) for s in steps]
+        for k, v in hyper.items():
+            setattr(self, k, v)
+        self.state = state
+
+    def __repr__(self) -> str:
+        hyper = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._hyper)
+        return f"{type(self).__name__}({len(self.params)} parameters, {hyper})"
 
 
 class SGD(Optimizer):
@@ -106,13 +189,17 @@ class SGD(Optimizer):
     _hyper = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
-        if lr < 0 or momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got "
-                             f"lr={lr}, momentum={momentum}, weight_decay={weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
                          nesterov=nesterov, weight_decay=weight_decay)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+
+    def _validate(self, name, value):
+        if name == "dampening":
+            return _real("SGD", name, value, lo=0.0, hi=1.0)
+        if name == "nesterov":
+            return _flag("SGD", name, value)
+        return super()._validate(name, value)
 
     def _update(self, i, p):
         g = self._grad(p)
@@ -134,11 +221,15 @@ class Adam(Optimizer):
     _hyper = ("lr", "betas", "eps", "weight_decay")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        b1, b2 = betas
-        if lr < 0 or eps < 0 or weight_decay < 0 or not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"Adam: need lr >= 0, eps >= 0, weight_decay >= 0 and betas in [0, 1), "
-                             f"got lr={lr}, betas={betas}, eps={eps}, weight_decay={weight_decay}")
-        super().__init__(params, lr=lr, betas=(float(b1), float(b2)), eps=eps, weight_decay=weight_decay)
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def _validate(self, name, value):
+        if name == "betas":
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+                raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {value!r}")
+            return tuple(_real("Adam", f"betas[{k}]", b, lo=0.0, hi=1.0, hi_open=True)
+                         for k, b in enumerate(value))
+        return super()._validate(name, value)
 
     def _update(self, i, p):
         b1, b2 = self.betas
@@ -152,8 +243,10 @@ class Adam(Optimizer):
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1.
         # One scratch array, updated in place: the step is memory-bound for small layers.
+        # (The explicit out= keeps it an array for 0-d parameters too, where NumPy's
+        # sqrt would return a scalar that in-place ops cannot write into.)
         xp = array_module(v)
-        step = xp.sqrt(v)
+        step = xp.sqrt(v, out=xp.empty_like(v))
         step /= math.sqrt(bc2)
         step += self.eps
         xp.divide(m, step, out=step)
@@ -168,12 +261,15 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False):
-        if lr < 0 or eps < 0 or weight_decay < 0 or momentum < 0 or not 0 <= alpha <= 1:
-            raise ValueError(f"RMSprop: need lr, eps, weight_decay, momentum >= 0 and alpha in [0, 1], "
-                             f"got lr={lr}, alpha={alpha}, eps={eps}, weight_decay={weight_decay}, "
-                             f"momentum={momentum}")
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                          momentum=momentum, centered=centered)
+
+    def _validate(self, name, value):
+        if name == "alpha":
+            return _real("RMSprop", name, value, lo=0.0, hi=1.0)
+        if name == "centered":
+            return _flag("RMSprop", name, value)
+        return super()._validate(name, value)
 
     def _update(self, i, p):
         g = self._grad(p)

@@ -2,10 +2,11 @@
 exact answers at extreme logits, no broadcasting, and the GAN objectives."""
 import math
 import warnings
+from decimal import Decimal, getcontext
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import minigan as mg
@@ -130,8 +131,79 @@ def test_target_shape_mismatch_is_an_error(fn, tshape):
 
 
 def test_target_without_a_shape_is_an_error():
-    with pytest.raises(ValueError, match="target"):
+    with pytest.raises(TypeError, match="bce_with_logits: target must be a number or an array"):
         losses.bce_with_logits(np.zeros(2), [1.0, 0.0])
+
+
+# ------------------------------------------------------------------ exact in both tails
+
+getcontext().prec = 120
+
+
+def _log1p(u: Decimal) -> Decimal:
+    # Decimal has no log1p: 1 + u rounds u away when u < 1e-80; its series is exact there
+    return u - u * u / 2 + u * u * u / 3 if u < Decimal("1e-25") else (1 + u).ln()
+
+
+def _softplus(t: Decimal) -> Decimal:
+    return t + _log1p((-t).exp()) if t > 0 else _log1p(t.exp())
+
+
+def _sigmoid(t: Decimal) -> Decimal:
+    return 1 / (1 + (-t).exp())
+
+
+def exact_bce(z: float, y: float):
+    """-y log s(z) - (1-y) log s(-z) and its derivative s(z) - y = (1-y) s(z) - y s(-z),
+    to 120 digits (the second form keeps them all when y is 0 or 1)."""
+    Z, Y = Decimal(float(z)), Decimal(float(y))
+    return Y * _softplus(-Z) + (1 - Y) * _softplus(Z), (1 - Y) * _sigmoid(Z) - Y * _sigmoid(-Z)
+
+
+def _close(got, exact: Decimal, dtype) -> bool:
+    """Within a few units in the last place of the correctly rounded value."""
+    ref = float(exact)
+    if dtype == np.float32:
+        ref32 = float(np.float32(ref))
+        return abs(float(got) - ref32) <= 4 * float(np.spacing(np.float32(abs(ref32))))
+    return abs(float(got) - ref) <= 4 * float(np.spacing(abs(ref)))
+
+
+tail_logits = st.one_of(st.floats(15, 1e4), st.floats(-1e4, -15), st.floats(-15, 15))
+targets = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(z=tail_logits, y=targets, as_array=st.booleans())
+@example(z=40.0, y=1.0, as_array=False)
+@example(z=-37.5, y=0.0, as_array=True)
+@example(z=9000.0, y=0.25, as_array=True)
+def test_bce_is_exact_in_both_tails(dtype, z, y, as_array):
+    zz = np.array([z], dtype=dtype)
+    z = float(zz[0])                         # the value the loss actually sees
+    target = np.array([y], dtype=dtype) if as_array else y
+    y = float(target[0]) if as_array else y
+    value, grad = losses.bce_with_logits(zz, target)
+    v_exact, g_exact = exact_bce(z, y)
+    assert value.dtype == dtype and grad.dtype == dtype
+    assert _close(value, v_exact, dtype), (z, y, float(value), float(v_exact))
+    if y in (0.0, 1.0) or abs(z) >= 15:
+        # away from the root z = logit(y) the gradient keeps its relative accuracy too
+        assert _close(grad[0], g_exact, dtype), (z, y, float(grad[0]), float(g_exact))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("z,y", [(40.0, 1.0), (-40.0, 0.0), (20.0, 1.0), (700.0, 1.0), (-90.0, 0.0)])
+def test_bce_saturated_on_the_right_side_is_not_zero(z, y, dtype):
+    # The issue's example: at z = 40, target 1, the loss is e^-40 (about 4.25e-18), not 0.
+    loss, grad = losses.bce_with_logits(np.array([z], dtype), y)
+    value, g = exact_bce(z, y)
+    if dtype(float(value)) > 0:       # e^-700 underflows in float32: there 0 is exact
+        assert float(loss) > 0 and abs(float(grad[0])) > 0
+    assert _close(loss, value, dtype) and _close(grad[0], g, dtype)
+    if y == 1.0:       # the non-saturating generator loss lives in the same tail
+        ns, dns = losses.nonsaturating_generator_loss(np.array([z], dtype))
+        assert _close(ns, value, dtype) and _close(dns[0], g, dtype)
 
 
 # ------------------------------------------------------------------ GAN losses on logits

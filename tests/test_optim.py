@@ -340,3 +340,95 @@ def test_against_pytorch_when_installed():
             topt.step()
             np.testing.assert_allclose(history[t], tp.detach().numpy(), rtol=1e-10, atol=1e-12,
                                        err_msg=f"{cls.__name__}{kwargs} step {t + 1}")
+
+
+# ------------------------------------------------------------------ shapes, backends, bad input
+
+SHAPE_CONFIGS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+                 (optim.Adam, dict(lr=0.01)), (optim.Adam, dict(lr=0.01, weight_decay=0.1)),
+                 (optim.RMSprop, dict(lr=0.01)),
+                 (optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.5))]
+
+
+@pytest.mark.parametrize("cls,kwargs", SHAPE_CONFIGS, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize("shape", [(), (3,), (2, 1, 3, 2)], ids=["0-d", "1-d", "4-d"])
+def test_every_optimizer_on_0d_1d_and_4d_parameters(cls, kwargs, shape, backend_name):
+    # Each entry follows the same scalar recurrence as the by-hand version, whatever the shape.
+    import minigan as mg
+    n = int(np.prod(shape))
+    p0 = np.resize(np.array(P0), n).reshape(shape)
+    p = Parameter(mg.backend.to_device(p0.copy()))
+    opt = cls([p], **kwargs)
+    for t in range(4):
+        opt.zero_grad()
+        p.grad += mg.backend.to_device(np.resize(np.array(GRADS[t]), n).reshape(shape))
+        opt.step()
+    got = mg.backend.to_numpy(p.data)
+    assert got.shape == shape and got.dtype == np.float64
+    by_hand = {optim.SGD: sgd_by_hand, optim.Adam: adam_by_hand, optim.RMSprop: rmsprop_by_hand}[cls]
+    want = [by_hand([P0[k % 3]], [[GRADS[t][k % 3]] for t in range(4)], **kwargs)[-1][0]
+            for k in range(n)]
+    np.testing.assert_allclose(got.ravel(), want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.RMSprop])
+def test_a_parameter_given_twice_is_refused(cls):
+    p, q = Parameter(np.zeros(2)), Parameter(np.zeros(3))
+    with pytest.raises(ValueError, match=f"{cls.__name__}: parameter 2 is the same Parameter as parameter 0"):
+        cls([p, q, p])
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.RMSprop])
+def test_a_module_or_a_single_parameter_is_refused_with_the_fix(cls):
+    from minigan import nn
+    with pytest.raises(TypeError, match=r"pass its parameters.*model.parameters\(\)"):
+        cls(nn.Linear(2, 3))
+    with pytest.raises(TypeError, match="single Parameter"):
+        cls(Parameter(np.zeros(2)))
+    with pytest.raises(TypeError, match="iterable of Parameter"):
+        cls(3)
+
+
+@pytest.mark.parametrize("make,arg", [
+    (lambda p: optim.SGD(p, lr=float("nan")), "lr"), (lambda p: optim.SGD(p, lr=float("inf")), "lr"),
+    (lambda p: optim.SGD(p, lr="0.1"), "lr"), (lambda p: optim.SGD(p, momentum=float("nan")), "momentum"),
+    (lambda p: optim.SGD(p, nesterov="yes"), "nesterov"), (lambda p: optim.SGD(p, dampening=2.0), "dampening"),
+    (lambda p: optim.Adam(p, lr=None), "lr"), (lambda p: optim.Adam(p, betas=(0.9,)), "betas"),
+    (lambda p: optim.Adam(p, betas=(0.9, 0.99, 0.1)), "betas"), (lambda p: optim.Adam(p, betas=0.9), "betas"),
+    (lambda p: optim.Adam(p, betas=(float("nan"), 0.9)), "betas"), (lambda p: optim.Adam(p, eps=float("inf")), "eps"),
+    (lambda p: optim.Adam(p, weight_decay=True), "weight_decay"),
+    (lambda p: optim.RMSprop(p, alpha=float("nan")), "alpha"), (lambda p: optim.RMSprop(p, centered=1), "centered"),
+])
+def test_non_finite_or_mistyped_hyperparameters_name_the_argument(make, arg):
+    with pytest.raises((ValueError, TypeError), match=rf"(SGD|Adam|RMSprop): {arg}"):
+        make([Parameter(np.zeros(2))])
+
+
+def test_a_schedule_setting_a_bad_learning_rate_fails_at_once():
+    opt = optim.Adam([Parameter(np.zeros(2))])
+    opt.lr = 0.5
+    with pytest.raises(ValueError, match="Adam: lr must be finite"):
+        opt.lr = float("nan")
+    assert opt.lr == 0.5
+
+
+@pytest.mark.parametrize("spoil,match", [
+    (lambda s: s.pop("lr"), "has no 'lr'"), (lambda s: s.pop("state"), "has no 'state'"),
+    (lambda s: s.update(lr=float("nan")), "lr must be finite"),
+    (lambda s: s.update(betas=[0.9]), "betas must be a pair"),
+    (lambda s: s.update(step=-1), "'step' must be"), (lambda s: s.update(step="3"), "'step' must be"),
+    (lambda s: s.update(param_steps=[1, "x"]), "param_steps"),
+    (lambda s: s.update(state=[1, 2]), "'state' must be a dict"),
+    (lambda s: s["state"].update({"zero.exp_avg": np.zeros(3)}), "malformed state key"),
+    (lambda s: s["state"].update({"0.exp_avg": "text"}), "must be a numeric array"),
+])
+def test_load_state_dict_checks_every_entry_before_changing_anything(spoil, match):
+    params = _params()
+    opt = optim.Adam(params, lr=0.01)
+    _step(opt, params, 0)
+    state = copy.deepcopy(opt.state_dict())
+    spoil(state)
+    target = optim.Adam(_params(), lr=0.02)
+    with pytest.raises((ValueError, TypeError), match=rf"Adam.load_state_dict: .*{match}"):
+        target.load_state_dict(state)
+    assert target.lr == 0.02 and target.step_count == 0

@@ -177,6 +177,9 @@ class Module:
     def load_state_dict(self, state, strict: bool = True) -> None:
         """Copy arrays from ``state`` into this module (NumPy or CuPy arrays accepted: loading
         is an explicit transfer). Shapes must match; with ``strict`` the keys must match exactly."""
+        if not hasattr(state, "keys") or not hasattr(state, "__getitem__"):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a mapping of names to "
+                            f"arrays (from state_dict()), got {type(state).__name__}")
         own = OrderedDict()
         for mod_name, m in self.named_modules():
             for name in list(m._parameters) + list(m._buffers):
@@ -186,18 +189,23 @@ class Module:
         if strict and (missing or unexpected):
             raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
                            f"unexpected keys {unexpected}")
+        # Check every entry first, so a state that does not fit changes nothing.
+        plan = []
         for key, (m, name) in own.items():
             if key not in state:
                 continue
             value = state[key]
-            if name in m._parameters:
-                p = m._parameters[name]
-                target = p.data
-            else:
-                target = m._buffers[name]
+            if not hasattr(value, "shape") or not hasattr(value, "dtype") or \
+                    getattr(value.dtype, "kind", "O") not in "biuf":
+                raise TypeError(f"{type(self).__name__}.load_state_dict: {key!r} must be a numeric "
+                                f"array, got {type(value).__name__}"
+                                + (f" of dtype {value.dtype}" if hasattr(value, "dtype") else ""))
+            target = m._parameters[name].data if name in m._parameters else m._buffers[name]
             if tuple(value.shape) != tuple(target.shape):
                 raise ValueError(f"{type(self).__name__}.load_state_dict: {key!r} has shape "
                                  f"{tuple(value.shape)}, expected {tuple(target.shape)}")
+            plan.append((m, name, value, target))
+        for m, name, value, target in plan:
             xp = B.array_module(target)
             new = xp.asarray(B.to_numpy(value) if xp is numpy else value, dtype=target.dtype).copy()
             if name in m._parameters:
