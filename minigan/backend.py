@@ -379,6 +379,23 @@ class RNG:
         """A random permutation of range(n) (argsort of uniforms works on both backends)."""
         return self.backend.xp.argsort(self._gen.random(n))
 
+    def state_dict(self) -> dict:
+        """{"seed", "state"}: ``state`` is NumPy's bit-generator state (JSON-able ints), or
+        None on backends whose generator does not expose one (CuPy)."""
+        bg = getattr(self._gen, "bit_generator", None)
+        return {"seed": self.seed, "state": getattr(bg, "state", None)}
+
+    def load_state_dict(self, d: dict, step: int = 0) -> None:
+        """Continue the stream ``state_dict`` recorded. Where no state was recorded (CuPy),
+        the generator is re-seeded from (seed, step): reproducible, but not the stream an
+        uninterrupted run would have drawn."""
+        if d.get("state") is not None and getattr(self._gen, "bit_generator", None) is not None:
+            self._gen.bit_generator.state = d["state"]
+            return
+        seed = d.get("seed")
+        self._gen = self.backend.xp.random.default_rng(
+            None if seed is None else [int(seed), int(step)])
+
 
 _default_rng: RNG | None = None
 

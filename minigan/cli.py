@@ -1,58 +1,119 @@
 """The ``minigan`` command.
 
-    minigan train [PRESET] [--out DIR] [--steps N] [--seed S] [--backend B] [--quiet]
+    minigan train [PRESET] [--objective O] [--steps N | --epochs E] [--batch-size B] [--lr LR]
+                  [--beta1 B1] [--beta2 B2] [--latent-dim Z] [--n-critic K] [--clip-value C]
+                  [--sample-every S] [--seed S] [--backend B] [--out DIR] [--resume DIR] [--quiet]
+    minigan sample CHECKPOINT --n N --out FILE.npy|FILE.png [--label C] [--seed S]
     minigan gradcheck [--seed S] [--backend B]   # every layer's backward vs central differences
     minigan info                                 # Python, NumPy, CuPy, GPU, backend
     minigan presets                              # the experiments ``train`` knows
 
 Exit status: 0 on success, 1 when training diverged or a check failed, 2 for
-bad usage (unknown preset, bad flag) or a backend that cannot be used here.
+bad usage (unknown preset, objective or flag, a bad value, an unusable output
+folder or checkpoint, a backend that cannot be used here), 130 when stopped with
+Ctrl-C (after saving a checkpoint of the last finished step).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import backend as B
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+class UsageError(Exception):
+    """Bad usage found after parsing: reported with the usage line, exit status 2."""
+
+
+def _int_at_least(minimum: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
+        return v
+    return parse
+
+
+def _number(minimum: float, what: str, strict: bool = False):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if v != v or v in (float("inf"), float("-inf")) or v < minimum or (strict and v == minimum):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text}")
+        return v
+    return parse
+
+
+def _beta(text: str) -> float:
+    v = _number(0.0, "a number in [0, 1)")(text)
+    if v >= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text}")
     return v
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+_positive_int = _int_at_least(1, "a positive integer")
+_seed = _int_at_least(0, "a non-negative integer seed")
+
+# flag -> Config field, for the training hyperparameters
+TRAIN_FLAGS = {"objective": "objective", "batch_size": "batch_size", "lr": "lr",
+               "lr_d": "lr_d", "beta1": "beta1", "beta2": "beta2", "latent_dim": "latent_dim",
+               "n_critic": "n_critic", "clip_value": "clip_value", "sample_every": "sample_every",
+               "checkpoint_every": "checkpoint_every"}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .gan.objectives import ALIASES, OBJECTIVES
     from .presets import DEFAULT_PRESET, PRESETS
 
     p = argparse.ArgumentParser(prog="minigan", description="GANs from scratch on NumPy or CuPy.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-
     backend_help = "numpy, cupy or auto (default: $MINIGAN_BACKEND or numpy)"
+
     t = sub.add_parser("train", help="train a preset experiment and write pictures and metrics")
-    t.add_argument("preset", nargs="?", default=DEFAULT_PRESET, choices=sorted(PRESETS),
-                   help=f"experiment to run (default: {DEFAULT_PRESET})")
-    t.add_argument("--out", help="output folder (default: runs/PRESET)")
-    t.add_argument("--steps", type=_positive_int, help="training steps (default: the preset's)")
-    t.add_argument("--seed", type=_int, default=0, help="random seed (default: 0)")
+    t.add_argument("preset", nargs="?", default=None, choices=sorted(PRESETS),
+                   help=f"experiment to run (default: {DEFAULT_PRESET}, or the resumed run's)")
+    t.add_argument("--objective", choices=sorted(set(OBJECTIVES) | set(ALIASES)),
+                   help="the GAN objective (default: the preset's)")
+    steps = t.add_mutually_exclusive_group()
+    steps.add_argument("--steps", type=_positive_int, help="training steps (total, when resuming)")
+    steps.add_argument("--epochs", type=_positive_int, help="passes over an image data set")
+    t.add_argument("--batch-size", type=_int_at_least(2, "an integer >= 2"))
+    t.add_argument("--lr", type=_number(0.0, "a positive learning rate", strict=True),
+                   help="learning rate of G (and of D unless --lr-d is given)")
+    t.add_argument("--lr-d", type=_number(0.0, "a positive learning rate", strict=True),
+                   help="learning rate of D")
+    t.add_argument("--beta1", type=_beta, help="Adam's beta1")
+    t.add_argument("--beta2", type=_beta, help="Adam's beta2")
+    t.add_argument("--latent-dim", type=_positive_int, help="size of G's input noise")
+    t.add_argument("--n-critic", type=_positive_int, help="D (critic) steps per G step")
+    t.add_argument("--clip-value", type=_number(0.0, "a positive number", strict=True),
+                   help="WGAN's weight clipping")
+    t.add_argument("--sample-every", type=_positive_int, help="steps between GIF frames")
+    t.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints")
+    t.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     t.add_argument("--backend", choices=B.names(), help=backend_help)
+    t.add_argument("--out", help="output folder (default: runs/PRESET, or the resumed folder)")
+    t.add_argument("--resume", metavar="DIR", help="continue the run whose checkpoint is in DIR")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    s = sub.add_parser("sample", help="draw samples from a trained generator")
+    s.add_argument("checkpoint", help="a checkpoint.npz (or the run folder holding it)")
+    s.add_argument("--n", type=_positive_int, default=64, help="how many samples (default 64)")
+    s.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (a picture)")
+    s.add_argument("--label", type=_seed, help="class to draw (conditional generators)")
+    s.add_argument("--seed", type=_seed, default=0)
+    s.add_argument("--backend", choices=B.names(), help=backend_help)
+
     g = sub.add_parser("gradcheck", help="check every layer's backward pass numerically")
-    g.add_argument("--seed", type=_int, default=0)
+    g.add_argument("--seed", type=_seed, default=0)
     g.add_argument("--backend", choices=B.names(), help=backend_help)
 
     sub.add_parser("info", help="versions, GPU and backend in use")
@@ -62,32 +123,74 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _select_backend(args) -> None:
     """The flag wins over MINIGAN_BACKEND; a variable that cannot be honoured stops the
-    commands that compute (train, gradcheck) with the reason and the fix, while
-    ``info`` and ``presets`` still work and report it."""
+    commands that compute with the reason and the fix, while ``info`` and ``presets``
+    still work and report it."""
     name = getattr(args, "backend", None)
     if name:
         B.use(name)
-    elif args.command in ("train", "gradcheck"):
+    elif args.command in ("train", "gradcheck", "sample"):
         why = B.env_problem()
         if why:
             raise B.BackendError(why)
 
 
-def cmd_train(args) -> int:
-    from .gan import TrainingDiverged
-    from .presets import run
-
-    out = args.out or f"runs/{args.preset}"
-    print(f"minigan: training {args.preset} on the {B.current().name} backend -> {out}",
-          file=sys.stderr)
+def check_out_folder(path: str) -> str:
+    """An output folder that exists (or can be made) and can be written; UsageError otherwise."""
+    if not path or not path.strip():
+        raise UsageError("--out: the output folder name is empty")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"--out {path!r} exists and is not a folder")
     try:
-        metrics = run(args.preset, out=out, steps=args.steps, seed=args.seed,
-                      progress=not args.quiet)
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {path!r} cannot be created ({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {path!r} is not writable")
+    return path
+
+
+def cmd_train(args) -> int:
+    from .gan import TrainingDiverged, TrainingInterrupted
+    from .presets import DEFAULT_PRESET, checkpoint_in, run
+
+    overrides = {field: getattr(args, flag) for flag, field in TRAIN_FLAGS.items()
+                 if getattr(args, flag) is not None}
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    preset = args.preset if args.preset or args.resume else DEFAULT_PRESET
+    if args.resume:
+        try:
+            ck = checkpoint_in(args.resume)
+        except FileNotFoundError as exc:
+            raise UsageError(f"--resume: {exc}") from None
+        out = args.out if args.out is not None else os.path.dirname(ck)
+    else:
+        out = args.out if args.out is not None else os.path.join("runs", preset)
+    check_out_folder(out)
+    print(f"minigan: training {preset or 'the resumed run'} on the {B.current().name} backend "
+          f"-> {out}", file=sys.stderr)
+    try:
+        metrics = run(preset, out=out, seed=args.seed, progress=not args.quiet,
+                      overrides=overrides, resume=args.resume)
     except TrainingDiverged as exc:
         print(f"minigan train: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(metrics, indent=2))
-    print(f"minigan: wrote metrics.json and pictures to {out}", file=sys.stderr)
+    except TrainingInterrupted as exc:
+        where = f"; resume with: minigan train --resume {out}" if exc.checkpoint else ""
+        print(f"minigan: interrupted at step {exc.step}; checkpoint saved{where}", file=sys.stderr)
+        return 130
+    print(json.dumps({k: v for k, v in metrics.items() if k != "config"}, indent=2))
+    print(f"minigan: wrote metrics.json, history.csv and pictures to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .presets import sample
+    x = sample(args.checkpoint, args.n, args.out, label=args.label, seed=args.seed)
+    print(f"minigan: wrote {len(x)} samples of shape {tuple(x.shape[1:])} to {args.out}",
+          file=sys.stderr)
     return 0
 
 
@@ -120,22 +223,30 @@ def cmd_presets(args) -> int:
     from .presets import PRESETS
 
     for name, p in sorted(PRESETS.items()):
-        print(f"{name:<14} {p.steps:>6} steps  {p.description}")
+        print(f"{name:<14} {p.steps:>6} steps  {p.objective:<13} {p.description}")
     return 0
 
 
 def main(argv=None) -> int:
+    from .gan.checkpoint import CheckpointError
+    from .presets import ConfigError, MissingData
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    sub = {a.dest: a for a in parser._subparsers._group_actions}["command"].choices[args.command]
+    handler = {"train": cmd_train, "sample": cmd_sample, "gradcheck": cmd_gradcheck,
+               "info": cmd_info, "presets": cmd_presets}[args.command]
     try:
         _select_backend(args)
-    except B.BackendError as exc:
-        parser.print_usage(sys.stderr)
-        print(f"minigan: error: {exc}", file=sys.stderr)
+        return handler(args)
+    except (B.BackendError, UsageError, MissingData, CheckpointError, FileNotFoundError,
+            ConfigError) as exc:
+        sub.print_usage(sys.stderr)
+        print(f"minigan {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    handler = {"train": cmd_train, "gradcheck": cmd_gradcheck, "info": cmd_info,
-               "presets": cmd_presets}[args.command]
-    return handler(args)
+    except KeyboardInterrupt:
+        print(f"minigan {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -152,3 +152,35 @@ def nonsaturating_generator_loss(fake_logits):
     dL/dz = (sigmoid(z) - 1) / n = -sigmoid(-z) / n: close to -1/n exactly when D rejects the fakes."""
     _check_input("nonsaturating_generator_loss", fake_logits)
     return bce_with_logits(fake_logits, 1.0)
+
+
+# ---------------------------------------------------------------- critics' losses
+
+def least_squares(out, target):
+    """LSGAN's loss: L = (1/2) mean((o - t)^2), dL/do = (o - t) / n (Mao et al., 2017)."""
+    _check_input("least_squares", out)
+    _check_target("least_squares", out, target, unit_interval=False)
+    diff = out - target
+    return _result(out, 0.5 * (diff * diff).mean(), diff * (1.0 / out.size))
+
+
+def hinge(out, sign):
+    """The hinge terms of the hinge GAN: L = mean(relu(1 + sign o)), dL/do = sign [1 + sign o > 0] / n.
+    D: hinge(real, -1) + hinge(fake, +1) (Lim & Ye 2017; Miyato et al. 2018)."""
+    _check_input("hinge", out)
+    if sign not in (-1, 1):
+        raise ValueError(f"hinge: sign must be -1 or +1, got {sign!r}")
+    margin = 1.0 + sign * out
+    active = (margin > 0).astype(out.dtype)
+    xp = array_module(out)
+    return _result(out, xp.maximum(margin, 0).mean(), active * (sign / out.size))
+
+
+def mean_score(out, sign):
+    """A critic's score term: L = sign mean(o), dL/do = sign / n (the Wasserstein losses:
+    D minimises mean(fake) - mean(real), G minimises -mean(fake))."""
+    _check_input("mean_score", out)
+    if sign not in (-1, 1):
+        raise ValueError(f"mean_score: sign must be -1 or +1, got {sign!r}")
+    xp = array_module(out)
+    return _result(out, sign * out.mean(), xp.full(out.shape, sign / out.size, dtype=out.dtype))

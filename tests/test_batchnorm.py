@@ -169,8 +169,11 @@ def test_errors():
         bn2(np.zeros((2, 3, 2, 2), np.float64))
     with pytest.raises(RuntimeError, match="backward called before forward"):
         bn2.backward(np.zeros((2, 3, 2, 2), np.float32))
-    for bad in (0, -2, 1.5):
+    for bad in (0, -2):
         with pytest.raises(ValueError, match="BatchNorm2d: num_features"):
+            nn.BatchNorm2d(bad)
+    for bad in (1.5, True, "3"):          # a wrong type, not a wrong value
+        with pytest.raises(TypeError, match="BatchNorm2d: num_features"):
             nn.BatchNorm2d(bad)
     with pytest.raises(ValueError, match="BatchNorm1d: momentum"):
         nn.BatchNorm1d(2, momentum=1.5)
@@ -240,3 +243,23 @@ def test_against_pytorch_when_installed(rng):
             np.testing.assert_allclose(layer.state_dict()[key], value.numpy(), atol=1e-12)
     np.testing.assert_allclose(layer.weight.grad, ref.weight.grad.numpy(), atol=1e-12)
     np.testing.assert_allclose(layer.bias.grad, ref.bias.grad.numpy(), atol=1e-12)
+
+
+def test_a_nan_batch_does_not_poison_the_running_statistics(backend_name):
+    import warnings
+    import minigan as mg
+    bn = nn.BatchNorm2d(3)
+    x = np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32)
+    bn(mg.backend.to_device(x))
+    before_m, before_v = (mg.backend.to_numpy(b).copy() for b in (bn.running_mean, bn.running_var))
+    x[1, 1, 0, 0] = np.nan
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        y = bn(mg.backend.to_device(x))
+    rm, rv = mg.backend.to_numpy(bn.running_mean), mg.backend.to_numpy(bn.running_var)
+    assert np.isfinite(rm).all() and np.isfinite(rv).all()
+    assert rm[1] == before_m[1] and rv[1] == before_v[1]          # the NaN channel kept its statistics
+    assert rm[0] != before_m[0] and rm[2] != before_m[2]          # the others were updated
+    assert np.isnan(mg.backend.to_numpy(y)[:, 1]).all()           # the output itself is not hidden
+    if backend_name == "numpy":
+        assert any("not finite in channels [1]" in str(m.message) for m in w)

@@ -321,7 +321,7 @@ def test_cli_trains_on_the_fake(tmp_path, capsys):
                  "--steps", "30", "--quiet"]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["backend"] == "fakecupy" and m["steps"] == 30
-    assert (out / "histogram.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "samples.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_gpu_smoke_script_rehearses_on_the_fake(tmp_path):

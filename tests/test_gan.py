@@ -23,7 +23,7 @@ def test_gaussian1d_learns_mean_and_std(tmp_path):
     assert m["steps"] == 2000 and m["backend"] == "numpy"
     on_disk = json.loads((tmp_path / "metrics.json").read_text())
     assert on_disk["generated_mean"] == m["generated_mean"]
-    for name in ("histogram.png", "losses.png"):
+    for name in ("samples.png", "losses.png", "diagnostics.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     ck = load_checkpoint(str(tmp_path / "checkpoint.npz"))
     assert ck["step"] == 2000 and set(ck["models"]) == {"G", "D"}
@@ -33,9 +33,10 @@ def _tiny_trainer(tmp_path, seed=0, **kw):
     rng = mg.backend.seed(seed)
     G, D = mlp([2, 8, 1]), mlp([1, 8, 1], "leaky_relu")
     g_opt, d_opt = optim.Adam(G.parameters(), lr=1e-3), optim.Adam(D.parameters(), lr=1e-3)
+    kw.setdefault("batch_size", 16)
     return GANTrainer(G, D, get_objective("nonsaturating"), g_opt, d_opt,
                       lambda n: rng.normal((n, 1), 1.0, 0.5), lambda n: rng.random((n, 2)),
-                      batch_size=16, checkpoint_path=str(tmp_path / "ck.npz"), **kw)
+                      checkpoint_path=str(tmp_path / "ck.npz"), **kw)
 
 
 def test_g_step_leaves_discriminator_untouched(tmp_path):
@@ -131,6 +132,31 @@ def test_ema_averages_and_swaps_back():
         EMA(m, decay=1.0)
 
 
-def test_trainer_rejects_bad_sizes(tmp_path):
-    with pytest.raises(ValueError, match="batch_size"):
-        _tiny_trainer(tmp_path, d_steps=0)
+@pytest.mark.parametrize("kw,error,word", [
+    (dict(d_steps=0), ValueError, "d_steps"), (dict(batch_size=0), ValueError, "batch_size"),
+    (dict(batch_size="64"), TypeError, "batch_size"), (dict(batch_size=True), TypeError, "batch_size"),
+    (dict(check_every=0), ValueError, "check_every"), (dict(n_classes=-1), ValueError, "n_classes"),
+    (dict(flush_seconds=float("nan")), ValueError, "flush_seconds"),
+    (dict(checkpoint_every=2.5), TypeError, "checkpoint_every"),
+])
+def test_trainer_rejects_bad_arguments_naming_them(tmp_path, kw, error, word):
+    with pytest.raises(error, match=f"GANTrainer: {word}"):
+        _tiny_trainer(tmp_path, **kw)
+
+
+def test_trainer_rejects_wrong_components(tmp_path):
+    tr = _tiny_trainer(tmp_path)
+    with pytest.raises(TypeError, match="objective must be"):
+        GANTrainer(tr.G, tr.D, "nonsaturating", tr.g_opt, tr.d_opt, tr.sample_real, tr.sample_noise)
+    with pytest.raises(TypeError, match="D must be a Module"):
+        GANTrainer(tr.G, None, tr.objective, tr.g_opt, tr.d_opt, tr.sample_real, tr.sample_noise)
+    with pytest.raises(TypeError, match="g_opt must be an optimizer"):
+        GANTrainer(tr.G, tr.D, tr.objective, None, tr.d_opt, tr.sample_real, tr.sample_noise)
+    with pytest.raises(TypeError, match="sample_noise must be a function"):
+        GANTrainer(tr.G, tr.D, tr.objective, tr.g_opt, tr.d_opt, tr.sample_real, 3)
+
+
+@pytest.mark.parametrize("steps,error", [(-5, ValueError), (2.0, TypeError), ("10", TypeError)])
+def test_train_rejects_bad_step_counts(tmp_path, steps, error):
+    with pytest.raises(error, match="GANTrainer.train: steps"):
+        _tiny_trainer(tmp_path).train(steps, progress=False)

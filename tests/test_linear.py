@@ -260,14 +260,23 @@ def test_dtype_mismatch_names_both_dtypes():
         nn.Linear(3, 4).double()(np.zeros((2, 3), np.float32))
 
 
-@pytest.mark.parametrize("args, word", [
-    ((0, 4), "in_features"), ((-1, 4), "in_features"),
-    ((3, 0), "out_features"), ((3, -2), "out_features"),
-    ((2.5, 4), "in_features"), ((3, "4"), "out_features"),
+@pytest.mark.parametrize("args, word, error", [
+    ((0, 4), "in_features", ValueError), ((-1, 4), "in_features", ValueError),
+    ((3, 0), "out_features", ValueError), ((3, -2), "out_features", ValueError),
+    ((2.5, 4), "in_features", TypeError), ((3, "4"), "out_features", TypeError),
+    ((True, 4), "in_features", TypeError), ((3, 4, True, "float32x"), "dtype", TypeError),
+    ((3, 4, True, np.int32), "dtype", TypeError),
 ])
-def test_bad_constructor_arguments(args, word):
-    with pytest.raises(ValueError, match=f"Linear.*{word}"):
+def test_bad_constructor_arguments(args, word, error):
+    with pytest.raises(error, match=f"Linear.*{word}"):
         nn.Linear(*args)
+
+
+def test_a_layer_too_large_for_memory_fails_before_numpy_names_the_bytes():
+    with pytest.raises(ValueError, match=r"Linear\(1000000000000, 1\).*would need .*TiB.*bytes"):
+        nn.Linear(10**12, 1)
+    with pytest.raises(ValueError, match=r"Conv2d.*would need"):
+        nn.Conv2d(10**6, 10**6, 3)
 
 
 def test_input_from_the_other_device_names_both_backends(monkeypatch):

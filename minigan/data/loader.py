@@ -18,7 +18,7 @@ import numpy
 
 from .. import backend as B
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "BatchStream"]
 
 
 class DataLoader:
@@ -37,6 +37,11 @@ class DataLoader:
                  to_device: bool = True):
         self.images = B.to_numpy(images)
         self.labels = None if labels is None else B.to_numpy(labels)
+        if self.images.dtype.kind not in "biuf":
+            raise TypeError(f"DataLoader: images must be numbers (an int or float array), got dtype "
+                            f"{self.images.dtype}")
+        if self.labels is not None and self.labels.dtype.kind not in "biu":
+            raise TypeError(f"DataLoader: labels must be integers, got dtype {self.labels.dtype}")
         n = self.images.shape[0] if self.images.ndim else 0
         if self.images.ndim == 0:
             raise ValueError("DataLoader: images must have a leading sample axis, got a scalar")
@@ -76,6 +81,13 @@ class DataLoader:
             y = None if self.labels is None else self._move(self.labels[idx], numpy.int64)
             yield x, y
 
+    def stream(self) -> "BatchStream":
+        """Batches without end, epoch after epoch, with a state that checkpoints can save."""
+        if len(self) == 0:
+            raise ValueError(f"DataLoader.stream: no batches ({self.num_samples} samples, "
+                             f"batch_size {self.batch_size}, drop_last={self.drop_last})")
+        return BatchStream(self)
+
     def forever(self):
         """Batches without end, epoch after epoch (a generator)."""
         if len(self) == 0:
@@ -87,3 +99,43 @@ class DataLoader:
     def __repr__(self) -> str:
         return (f"DataLoader(samples={self.num_samples}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
+
+
+class BatchStream:
+    """An endless, resumable sequence of a loader's batches: ``next()`` gives the next
+    ``(x, y)``; ``state_dict()`` records the epoch, the position in it and the shuffling
+    generator's state at the epoch's start, so a resumed run draws the same batches."""
+
+    def __init__(self, loader: DataLoader):
+        self.loader = loader
+        self.epoch, self.batch = 0, 0
+        self._order = None
+        self._rng_state = None
+
+    def _new_epoch(self) -> None:
+        self._rng_state = self.loader._rng.bit_generator.state
+        self._order = self.loader._order()
+        self.epoch += 1
+        self.batch = 0
+
+    def next(self):
+        L = self.loader
+        if self._order is None or self.batch >= len(L):
+            self._new_epoch()
+        idx = self._order[self.batch * L.batch_size:(self.batch + 1) * L.batch_size]
+        self.batch += 1
+        x = L._move(L.images[idx], L.dtype)
+        y = None if L.labels is None else L._move(L.labels[idx], numpy.int64)
+        return x, y
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "batch": self.batch, "rng": self._rng_state}
+
+    def load_state_dict(self, d: dict, step: int = 0) -> None:
+        if d.get("rng") is None:          # saved before the first batch
+            self.epoch, self.batch, self._order = 0, 0, None
+            return
+        self.loader._rng.bit_generator.state = d["rng"]
+        self._rng_state = d["rng"]
+        self._order = self.loader._order()
+        self.epoch, self.batch = int(d["epoch"]), int(d["batch"])

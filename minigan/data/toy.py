@@ -87,6 +87,9 @@ class MultivariateGaussian(ToyDistribution):
             a = draw.standard_normal((self.dim, self.dim)) * (scale / math.sqrt(self.dim))
             cov = a @ a.T + jitter * numpy.eye(self.dim)
         self.cov = numpy.asarray(cov, dtype=numpy.float64)
+        if not (numpy.isfinite(self.mean).all() and numpy.isfinite(self.cov).all()):
+            raise ValueError(f"{type(self).__name__}: mean and cov must be finite, got mean "
+                             f"{self.mean.tolist()} and cov {self.cov.tolist()}")
         if self.cov.shape != (self.dim, self.dim) or not numpy.allclose(self.cov, self.cov.T):
             raise ValueError(f"MultivariateGaussian: cov must be a symmetric ({dim}, {dim}) matrix, "
                              f"got shape {self.cov.shape}")
@@ -111,6 +114,11 @@ class Gaussian1D(MultivariateGaussian):
     """N(mean, std^2) as (n, 1) samples - the 1-D Gaussian of the first GAN demos."""
 
     def __init__(self, mean: float = 4.0, std: float = 1.25):
+        for name, v in (("mean", mean), ("std", std)):
+            if isinstance(v, bool) or not isinstance(v, (int, float, numpy.number)):
+                raise TypeError(f"Gaussian1D: {name} must be a real number, got {type(v).__name__}")
+            if not math.isfinite(v):
+                raise ValueError(f"Gaussian1D: {name} must be finite, got {v!r}")
         if not std > 0:
             raise ValueError(f"Gaussian1D: std must be > 0, got {std!r}")
         super().__init__(1, seed=None, mean=[mean], cov=[[std * std]])
@@ -137,8 +145,11 @@ class GaussianMixture(ToyDistribution):
         c = numpy.asarray(centers, dtype=numpy.float64)
         if c.ndim != 2 or c.shape[0] < 1:
             raise ValueError(f"{type(self).__name__}: centers must be (K, dim), got shape {c.shape}")
-        if not std > 0:
-            raise ValueError(f"{type(self).__name__}: std must be > 0, got {std!r}")
+        if not numpy.isfinite(c).all():
+            raise ValueError(f"{type(self).__name__}: centers must be finite")
+        if isinstance(std, bool) or not isinstance(std, (int, float, numpy.number)) or \
+                not math.isfinite(std) or not std > 0:
+            raise ValueError(f"{type(self).__name__}: std must be a finite number > 0, got {std!r}")
         self.centers, self.std = c, float(std)
         self.dim = c.shape[1]
         self.mean = c.mean(axis=0)

@@ -3,10 +3,13 @@ from .checkpoint import load_checkpoint, restore, save_checkpoint
 from .ema import EMA
 from .models import (dcgan8_discriminator, dcgan8_generator, dcgan28_discriminator,
                      dcgan28_generator, dcgan_init_, mlp)
-from .objectives import OBJECTIVES, Minimax, NonSaturating, Objective, get_objective
-from .trainer import GANTrainer, History, TrainingDiverged
+from .checkpoint import CheckpointError
+from .objectives import (MMD, OBJECTIVES, Hinge, LeastSquares, Minimax, NonSaturating, Objective,
+                         Wasserstein, get_objective)
+from .trainer import GANTrainer, History, TrainingDiverged, TrainingInterrupted
 
-__all__ = ["EMA", "GANTrainer", "History", "TrainingDiverged", "Objective", "Minimax", "NonSaturating",
+__all__ = ["EMA", "GANTrainer", "History", "TrainingDiverged", "TrainingInterrupted", "Objective",
+           "Minimax", "NonSaturating", "LeastSquares", "Hinge", "Wasserstein", "MMD", "CheckpointError",
            "OBJECTIVES", "get_objective", "save_checkpoint", "load_checkpoint", "restore", "mlp",
            "dcgan28_generator", "dcgan28_discriminator", "dcgan8_generator", "dcgan8_discriminator",
            "dcgan_init_"]

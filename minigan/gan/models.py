@@ -50,17 +50,9 @@ def mlp(sizes, activation: str = "relu", out_activation: str | None = None) -> n
 
 
 def dcgan_init_(model: nn.Module, rng=None) -> nn.Module:
-    """DCGAN's initialisation: conv and linear weights N(0, 0.02), BatchNorm weight N(1, 0.02),
-    biases 0."""
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(m.weight, 0.0, 0.02, rng)
-            if m.bias is not None:
-                m.bias.data[...] = 0
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            nn.init.normal_(m.weight, 1.0, 0.02, rng)
-            m.bias.data[...] = 0
-    return model
+    """DCGAN's initialisation (minigan.nn.init.dcgan_init_): conv and linear weights
+    N(0, 0.02^2), BatchNorm scales N(1, 0.02^2), biases 0."""
+    return nn.init.dcgan_init_(model, rng=rng)
 
 
 def _generator(latent_dim, in_extra, base, side, channels, rng):

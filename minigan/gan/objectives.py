@@ -1,22 +1,40 @@
 """GAN objectives: what D and G minimise, as (loss, gradient w.r.t. D's output).
-Math: docs/math/losses.md.
+Math: docs/math/gan_objectives.md (and docs/math/losses.md, docs/math/mmd.md).
 
-An objective turns the discriminator's raw outputs (logits) into losses. D's
-loss is a sum of a term on real data and a term on fakes, so it comes in halves:
+An objective turns the discriminator's raw outputs (logits or critic scores)
+into losses. D's loss is a sum of a term on real data and a term on fakes, so it
+comes in halves:
 
     d_real(real_out) -> (loss, dL/d real_out)
     d_fake(fake_out) -> (loss, dL/d fake_out)
     g_loss(fake_out) -> (loss, dL/d fake_out)
 
 The trainer backpropagates those gradients through D (and, for G, on into G).
+Hooks: ``after_d_step(D)`` (weight clipping) and ``penalty`` (a term on D's input
+gradients, such as WGAN-GP's; None here). The MMD matching network has no D at
+all: its generator loss is computed on the samples themselves (``sample_loss``).
+
+Each objective also says how its D output is read: ``threshold`` (an output
+above it means "real", for D's accuracy; None for Wasserstein critics, whose
+scores have no fixed origin) and ``critic`` (a Wasserstein-type score whose
+mean difference estimates a distance). ``defaults`` are the optimizer settings
+and critic steps of the paper that introduced it.
 """
 from __future__ import annotations
 
 from .. import losses
+from ..backend import array_module
+from ..ops.mmd import mmd2_backward, mmd2_forward
 
 
 class Objective:
     name = "objective"
+    critic = False               # outputs are critic scores: mean(real) - mean(fake) is tracked
+    threshold: float | None = 0.0
+    needs_discriminator = True
+    penalty = None               # WGAN-GP's gradient penalty plugs in here (a callable)
+    # the paper's optimizer for D and G, and D steps per G step
+    defaults = dict(optimizer="adam", lr=2e-4, betas=(0.5, 0.999), n_critic=1)
 
     def d_real(self, real_out):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -31,10 +49,18 @@ class Objective:
         """The whole D loss: (loss, dL/d real_out, dL/d fake_out)."""
         lr, dr = self.d_real(real_out)
         lf, df = self.d_fake(fake_out)
-        return lr + lf, dr, df
+        return array_module(lr).asarray(lr + lf), dr, df
+
+    def after_d_step(self, D) -> None:
+        """Called after every D update (WGAN clips D's weights here)."""
+
+    def config(self) -> dict:
+        """The objective's own settings, for checkpoints and metrics."""
+        return {"name": self.name}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        extra = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "name")
+        return f"{type(self).__name__}({extra})"
 
 
 class _LogisticD(Objective):
@@ -63,11 +89,123 @@ class NonSaturating(_LogisticD):
         return losses.nonsaturating_generator_loss(fake_out)
 
 
-OBJECTIVES = {cls.name: cls for cls in (Minimax, NonSaturating)}
+class LeastSquares(Objective):
+    """LSGAN (Mao et al., 2017) with labels a = 0 (fake), b = 1 (real), c = 1 (G's target):
+    L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2],  L_G = 1/2 E[(D(G(z)) - 1)^2]."""
+    name = "lsgan"
+    threshold = 0.5
+
+    def d_real(self, real_out):
+        return losses.least_squares(real_out, 1.0)
+
+    def d_fake(self, fake_out):
+        return losses.least_squares(fake_out, 0.0)
+
+    def g_loss(self, fake_out):
+        return losses.least_squares(fake_out, 1.0)
 
 
-def get_objective(name: str) -> Objective:
+class Hinge(Objective):
+    """The hinge game (Lim & Ye 2017; SN-GAN): L_D = E[relu(1 - D(x))] + E[relu(1 + D(G(z)))],
+    L_G = -E[D(G(z))]."""
+    name = "hinge"
+    critic = True
+
+    def d_real(self, real_out):
+        return losses.hinge(real_out, -1)
+
+    def d_fake(self, fake_out):
+        return losses.hinge(fake_out, +1)
+
+    def g_loss(self, fake_out):
+        return losses.mean_score(fake_out, -1)
+
+
+class Wasserstein(Objective):
+    """WGAN (Arjovsky et al., 2017): the critic maximises E[D(x)] - E[D(G(z))], an estimate
+    of the Wasserstein-1 distance when D is 1-Lipschitz, which weight clipping to
+    [-clip_value, clip_value] after every critic step enforces (crudely). G minimises
+    -E[D(G(z))]. The paper's settings: RMSprop(5e-5), 5 critic steps, clip 0.01."""
+    name = "wgan"
+    critic = True
+    threshold = None
+    defaults = dict(optimizer="rmsprop", lr=5e-5, n_critic=5)
+
+    def __init__(self, clip_value: float | None = 0.01):
+        if clip_value is not None and (isinstance(clip_value, bool) or
+                                       not isinstance(clip_value, (int, float)) or
+                                       not 0 < clip_value < float("inf")):
+            raise ValueError(f"Wasserstein: clip_value must be a positive number or None, "
+                             f"got {clip_value!r}")
+        self.clip_value = None if clip_value is None else float(clip_value)
+
+    def d_real(self, real_out):
+        return losses.mean_score(real_out, -1)
+
+    def d_fake(self, fake_out):
+        return losses.mean_score(fake_out, +1)
+
+    def g_loss(self, fake_out):
+        return losses.mean_score(fake_out, -1)
+
+    def after_d_step(self, D) -> None:
+        if self.clip_value is None:
+            return
+        c = self.clip_value
+        for p in D.parameters():
+            array_module(p.data).clip(p.data, -c, c, out=p.data)
+
+    def config(self) -> dict:
+        return {"name": self.name, "clip_value": self.clip_value}
+
+
+class MMD(Objective):
+    """The generative moment matching network (Li, Swersky & Zemel, 2015; Dziugaite et al.,
+    2015): no discriminator; G descends the unbiased MMD^2 between a generated and a real
+    batch under a mixture of Gaussian kernels, through its hand-written gradient
+    (docs/math/mmd.md). Samples with more than one axis after the batch are flattened."""
+    name = "mmd"
+    needs_discriminator = False
+    threshold = None
+    defaults = dict(optimizer="adam", lr=1e-3, betas=(0.5, 0.999), n_critic=0)
+
+    def __init__(self, bandwidths=(2.0, 5.0, 10.0, 20.0, 40.0, 80.0)):
+        bws = tuple(float(b) for b in bandwidths)
+        if not bws or not all(0 < b < float("inf") for b in bws):
+            raise ValueError(f"MMD: bandwidths must be positive numbers, got {bandwidths!r}")
+        self.bandwidths = bws
+
+    def sample_loss(self, fake, real, fake_onehot=None, real_onehot=None):
+        """(MMD^2_u of the batches, dMMD^2/d fake with fake's shape). With one-hot labels
+        of both batches (a conditional run) the kernel compares only samples of one class."""
+        if fake.shape[1:] != real.shape[1:]:
+            raise ValueError(f"MMD: generated samples {tuple(fake.shape)} and real samples "
+                             f"{tuple(real.shape)} differ in shape")
+        if fake.shape[0] < 2 or real.shape[0] < 2:
+            raise ValueError("MMD: the unbiased estimate needs at least 2 samples on each side")
+        x = fake.reshape(fake.shape[0], -1)
+        y = real.reshape(real.shape[0], -1)
+        labels = None if fake_onehot is None else (fake_onehot, real_onehot)
+        value, cache = mmd2_forward(x, y, self.bandwidths, labels)
+        return value, mmd2_backward(1.0, cache).reshape(fake.shape)
+
+    def config(self) -> dict:
+        return {"name": self.name, "bandwidths": list(self.bandwidths)}
+
+
+OBJECTIVES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge, Wasserstein, MMD)}
+ALIASES = {"non-saturating": "nonsaturating", "ns": "nonsaturating", "vanilla": "minimax",
+           "least-squares": "lsgan", "ls": "lsgan", "wasserstein": "wgan", "gmn": "mmd",
+           "gmmn": "mmd"}
+
+
+def get_objective(name: str, **kwargs) -> Objective:
+    """An objective by name (``OBJECTIVES`` or an alias such as "wasserstein"); keyword
+    arguments go to its constructor (``clip_value`` for wgan, ``bandwidths`` for mmd)."""
+    key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+    if key not in OBJECTIVES:
+        raise ValueError(f"unknown GAN objective {name!r}; choose one of {sorted(OBJECTIVES)}")
     try:
-        return OBJECTIVES[name]()
-    except KeyError:
-        raise ValueError(f"unknown GAN objective {name!r}; choose one of {sorted(OBJECTIVES)}") from None
+        return OBJECTIVES[key](**kwargs)
+    except TypeError as exc:
+        raise ValueError(f"objective {key!r}: {exc}") from None

@@ -1,33 +1,52 @@
 """The GAN training loop: alternate D steps and G steps, backpropagating by hand.
+How it works and what its diagnostics mean: docs/training.md.
 
 One D step (D learns to tell real from fake):
-    x_fake = G(z)                                   # no backward into G
-    real_out = D(x_real);  D.backward(dL/d real_out)   # grads accumulate in D
-    fake_out = D(x_fake);  D.backward(dL/d fake_out)
-    d_opt.step()
+    x_fake = G([z, y])                                  # no backward into G
+    real_out = D([x_real, y_real]);  D.backward(dL/d real_out)   # grads accumulate in D
+    fake_out = D([x_fake, y]);       D.backward(dL/d fake_out)
+    (+ the objective's penalty), d_opt.step(), objective.after_d_step(D) (weight clipping)
 Real and fake go through D separately (not concatenated) so that BatchNorm in
 D sees batches of one kind, as in DCGAN.
 
 One G step (G learns to fool D):
-    fake_out = D(G(z)) with D frozen               # D's backward computes only dx
-    dx_fake = D.backward(dL/d fake_out);  G.backward(dx_fake);  g_opt.step()
+    fake_out = D([G([z, y]), y]) with D frozen          # D's backward computes only dx
+    dx_fake = D.backward(dL/d fake_out)[:, :C];  G.backward(dx_fake);  g_opt.step()
+With one D step per G step the G step reuses the D step's fake batch (G's
+forward pass is kept for it), as PyTorch's DCGAN example does; with several
+critic steps it draws a fresh one. The MMD matching network has no D: its G
+step descends MMD^2(G(z), x_real) directly. ``[a, y]`` is the conditional
+input (minigan.gan.conditioning) when ``n_classes`` > 0.
 
-No step waits for the device: losses stay on it and are fetched in batches
-(:meth:`GANTrainer.flush`, one transfer every ``check_every`` steps or
-``flush_seconds``). Non-finite losses found there stop training with
-:class:`TrainingDiverged`, which names the first bad step; checkpoints are
-written only right after a clean flush, so the last one stays good.
+No step waits for the device: losses and diagnostics stay on it and are
+fetched in batches (:meth:`GANTrainer.flush`, one transfer every
+``check_every`` steps or ``flush_seconds``). Non-finite losses found there stop
+training with :class:`TrainingDiverged`, which names the first bad step;
+checkpoints are written only right after a clean flush, so the last one stays
+good. Ctrl-C (or :meth:`request_stop`) ends the current step, saves a
+checkpoint and raises :class:`TrainingInterrupted`; :meth:`resume` continues
+from a checkpoint (bit-identical on NumPy when every random source is
+registered in ``state``).
 """
 from __future__ import annotations
 
 import math
+import signal
+import sys
+import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
+
+import numpy
 
 from .. import backend as B
 from ..nn.module import Module, frozen
-from .checkpoint import save_checkpoint
+from ..optim import Optimizer
+from . import diagnostics
+from .checkpoint import load_checkpoint, restore, save_checkpoint
+from .conditioning import one_hot, strip_labels, with_labels
+from .diagnostics import COLUMNS, History
+from .objectives import Objective
 
 
 class TrainingDiverged(RuntimeError):
@@ -39,153 +58,376 @@ class TrainingDiverged(RuntimeError):
         self.checkpoint = checkpoint
 
 
-@dataclass
-class History:
-    """Losses per step (floats), for plots and metrics."""
-    step: list = field(default_factory=list)
-    d_loss: list = field(default_factory=list)
-    g_loss: list = field(default_factory=list)
+class TrainingInterrupted(RuntimeError):
+    """Training was stopped (Ctrl-C or request_stop) after ``step``; ``checkpoint`` holds it."""
 
-    def as_dict(self) -> dict:
-        return {"step": self.step, "d_loss": self.d_loss, "g_loss": self.g_loss}
+    def __init__(self, message, step, checkpoint=None):
+        super().__init__(message)
+        self.step = step
+        self.checkpoint = checkpoint
+
+
+def _count(where, name, v, minimum):
+    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, (int, numpy.integer)):
+        raise TypeError(f"{where}: {name} must be an int, got {type(v).__name__} {v!r}")
+    if v < minimum:
+        raise ValueError(f"{where}: {name} must be >= {minimum}, got {v}")
+    return int(v)
+
+
+def grad_norm(module: Module):
+    """|dL/dtheta| over every parameter of ``module`` as a 0-d device array (no sync)."""
+    total = None
+    for p in module.parameters():
+        g = p.grad.reshape(-1)
+        s = B.array_module(g).vdot(g, g)
+        total = s if total is None else total + s
+    return None if total is None else B.array_module(total).sqrt(total)
+
+
+def spread(x):
+    """Mean over features of the standard deviation across the batch (0-d, on device)."""
+    return x.reshape(x.shape[0], -1).std(axis=0).mean()
 
 
 class GANTrainer:
-    """Trains generator ``G`` against discriminator ``D``.
+    """Trains generator ``G`` against discriminator ``D`` (None for the MMD matching network).
 
-    sample_real(n)  -> a batch of real data on the models' backend
-    sample_noise(n) -> a batch of generator inputs
-    objective       -> minigan.gan.objectives.Objective
-    d_steps         -> D updates per G update
-    checkpoint_path -> where ``checkpoint_every`` steps write an atomic checkpoint
+    sample_real(n)  -> a batch of real data on the models' backend, or (data, labels)
+    sample_noise(n) -> a batch of generator inputs (the latent codes)
+    objective       -> a minigan.gan.objectives.Objective
+    d_steps         -> D updates per G update (default: the objective's, e.g. 5 for WGAN)
+    n_classes       -> > 0 for a conditional GAN: labels enter G and D (conditioning.py);
+                       fake labels are drawn uniformly from ``label_rng``
+    checkpoint_path -> where ``checkpoint_every`` steps (and save()) write a checkpoint
+    state           -> {name: object with state_dict()/load_state_dict()}: random
+                       generators and data streams saved with checkpoints, so a resumed
+                       run continues their streams
+    ema             -> an EMA of G, updated after every G step and saved with checkpoints
     """
 
-    def __init__(self, G: Module, D: Module, objective, g_opt, d_opt,
-                 sample_real: Callable, sample_noise: Callable, batch_size: int = 64,
-                 d_steps: int = 1, checkpoint_path: str | None = None,
-                 checkpoint_every: int = 0, meta: dict | None = None, check_every: int = 100,
-                 flush_seconds: float = 1.0):
-        if batch_size <= 0 or d_steps <= 0:
-            raise ValueError(f"GANTrainer: batch_size and d_steps must be positive, "
-                             f"got batch_size={batch_size}, d_steps={d_steps}")
+    def __init__(self, G: Module, D: Module | None, objective: Objective, g_opt: Optimizer,
+                 d_opt: Optimizer | None, sample_real: Callable, sample_noise: Callable,
+                 batch_size: int = 64, d_steps: int | None = None, n_classes: int = 0,
+                 label_rng=None, checkpoint_path: str | None = None, checkpoint_every: int = 0,
+                 meta: dict | None = None, check_every: int = 100, flush_seconds: float = 1.0,
+                 grad_norms: bool = True, state: dict | None = None, ema=None,
+                 log: Callable | None = None):
+        where = "GANTrainer"
+        if not isinstance(objective, Objective):
+            raise TypeError(f"{where}: objective must be a minigan.gan Objective, got "
+                            f"{type(objective).__name__} (use get_objective(name))")
+        if not isinstance(G, Module):
+            raise TypeError(f"{where}: G must be a Module, got {type(G).__name__}")
+        if not isinstance(g_opt, Optimizer):
+            raise TypeError(f"{where}: g_opt must be an optimizer, got {type(g_opt).__name__}")
+        if objective.needs_discriminator:
+            if not isinstance(D, Module):
+                raise TypeError(f"{where}: D must be a Module for the {objective.name} objective, "
+                                f"got {type(D).__name__}")
+            if not isinstance(d_opt, Optimizer):
+                raise TypeError(f"{where}: d_opt must be an optimizer, got {type(d_opt).__name__}")
+        for name, fn in (("sample_real", sample_real), ("sample_noise", sample_noise)):
+            if not callable(fn):
+                raise TypeError(f"{where}: {name} must be a function of the batch size")
+        self.batch_size = _count(where, "batch_size", batch_size, 1)
+        if d_steps is None:
+            d_steps = objective.defaults.get("n_critic", 1) if objective.needs_discriminator else 0
+        self.d_steps = _count(where, "d_steps", d_steps, 1 if objective.needs_discriminator else 0)
+        self.n_classes = _count(where, "n_classes", n_classes, 0)
+        self.checkpoint_every = _count(where, "checkpoint_every", checkpoint_every, 0)
+        self.check_every = _count(where, "check_every", check_every, 1)
+        if isinstance(flush_seconds, bool) or not isinstance(flush_seconds, (int, float)) or \
+                not flush_seconds > 0:
+            raise ValueError(f"{where}: flush_seconds must be a positive number, got {flush_seconds!r}")
+        self.flush_seconds = float(flush_seconds)
         self.G, self.D, self.objective = G, D, objective
         self.g_opt, self.d_opt = g_opt, d_opt
         self.sample_real, self.sample_noise = sample_real, sample_noise
-        self.batch_size, self.d_steps = batch_size, d_steps
-        self.checkpoint_path, self.checkpoint_every = checkpoint_path, checkpoint_every
+        self.label_rng = label_rng if label_rng is not None else (B.default_rng() if n_classes else None)
+        self.checkpoint_path = checkpoint_path
         self.meta = meta or {}
+        self.grad_norms = bool(grad_norms)
+        self.state = dict(state or {})
+        self.ema = ema
+        self.log = log
         self.step = 0
         self.history = History()
+        self.warnings: list = []           # dicts {step, kind, message}
         self.last_checkpoint: str | None = None
         self.seconds = 0.0
-        if check_every <= 0:
-            raise ValueError(f"GANTrainer: check_every must be positive, got {check_every}")
-        self.check_every, self.flush_seconds = int(check_every), float(flush_seconds)
-        self._pending: list = []      # (step, d_loss, g_loss) still on the device
+        self._pending: list = []          # (step, {column: device scalar})
+        self._warned: set = set()
         self._bar = None
+        self._fake = None                 # the D step's fake batch, kept for the G step
+        self._real_spread = None
+        self._stop = False
+        self.extra_arrays: Callable | None = None   # () -> {name: array}, saved with checkpoints
+        self.resumed_arrays: dict = {}              # the extra arrays of the resumed checkpoint
+
+    # ------------------------------------------------------------ batches
+    def _real_batch(self):
+        out = self.sample_real(self.batch_size)
+        x, y = out if isinstance(out, tuple) else (out, None)
+        if self.n_classes and y is None:
+            raise ValueError("GANTrainer: a conditional GAN (n_classes > 0) needs sample_real to "
+                             "return (data, labels)")
+        return x, (one_hot(y, self.n_classes, x.dtype) if self.n_classes else None)
+
+    def _fake_batch(self, keep_for_g: bool):
+        """G's samples for fresh noise (and labels); ``keep_for_g`` runs G unfrozen so that
+        the G step can backpropagate through this very forward pass."""
+        z = self.sample_noise(self.batch_size)
+        oh = None
+        if self.n_classes:
+            labels = self.label_rng.integers(0, self.n_classes, size=self.batch_size)
+            oh = one_hot(labels, self.n_classes, z.dtype)
+            z = with_labels(z, oh)
+        if keep_for_g:
+            return self.G.forward(z), oh
+        with frozen(self.G):
+            return self.G.forward(z), oh
+
+    def _d_input(self, x, oh):
+        return with_labels(x, oh) if oh is not None else x
 
     # ------------------------------------------------------------ one update each
-    def d_step(self):
-        n = self.batch_size
-        x_real = self.sample_real(n)
-        x_fake = self.G.forward(self.sample_noise(n))
+    def d_step(self, keep_fake: bool = False) -> dict:
+        """One D update; returns its diagnostics as device scalars."""
+        obj, D = self.objective, self.D
+        x_real, oh_real = self._real_batch()
+        x_fake, oh_fake = self._fake_batch(keep_for_g=keep_fake)
+        self._fake = (x_fake, oh_fake) if keep_fake else None
         self.d_opt.zero_grad()
         # D's loss is a sum of a real term and a fake term, so each half is
         # backpropagated right after its own forward (D keeps one forward's cache).
-        loss_real, d_real = self.objective.d_real(self.D.forward(x_real))
-        self.D.backward(d_real)
-        loss_fake, d_fake = self.objective.d_fake(self.D.forward(x_fake))
-        self.D.backward(d_fake)
+        out_r = D.forward(self._d_input(x_real, oh_real))
+        loss_r, grad_r = obj.d_real(out_r)
+        D.backward(grad_r)
+        out_f = D.forward(self._d_input(x_fake, oh_fake))
+        loss_f, grad_f = obj.d_fake(out_f)
+        D.backward(grad_f)
+        loss = loss_r + loss_f
+        if obj.penalty is not None:
+            loss = loss + obj.penalty(self, x_real, x_fake, oh_real, oh_fake)
         self.d_opt.step()
-        return loss_real + loss_fake
+        obj.after_d_step(D)
+        row = {"d_loss": loss, "d_real": loss_r, "d_fake": loss_f}
+        if obj.threshold is not None:
+            row["acc_real"] = (out_r > obj.threshold).mean()
+            row["acc_fake"] = (out_f < obj.threshold).mean()
+        if obj.critic:
+            row["wasserstein"] = out_r.mean() - out_f.mean()
+        if self.grad_norms:
+            row["d_grad_norm"] = grad_norm(D)
+        self._real_spread = spread(x_real)
+        return row
 
-    def g_step(self):
-        n = self.batch_size
+    def g_step(self) -> dict:
+        """One G update; returns its diagnostics as device scalars."""
+        if not self.objective.needs_discriminator:
+            return self._g_step_direct()
+        if self._fake is not None:
+            (x_fake, oh), self._fake = self._fake, None
+        else:
+            x_fake, oh = self._fake_batch(keep_for_g=True)
         self.g_opt.zero_grad()
-        x_fake = self.G.forward(self.sample_noise(n))
         with frozen(self.D):
-            fake_out = self.D.forward(x_fake)
-            loss, d_fake = self.objective.g_loss(fake_out)
-            dx_fake = self.D.backward(d_fake)
-        self.G.backward(dx_fake)
+            fake_out = self.D.forward(self._d_input(x_fake, oh))
+            loss, d_out = self.objective.g_loss(fake_out)
+            dx = self.D.backward(d_out)
+        self.G.backward(strip_labels(dx, x_fake.shape[1]) if oh is not None else dx)
         self.g_opt.step()
-        return loss
+        if self.ema is not None:
+            self.ema.update()
+        row = {"g_loss": loss}
+        if self.grad_norms:
+            row["g_grad_norm"] = grad_norm(self.G)
+        if self._real_spread is not None:
+            row["diversity"] = spread(x_fake) / self._real_spread
+        return row
+
+    def _g_step_direct(self) -> dict:
+        """The matching network's step: G descends MMD^2 between its batch and a real one."""
+        x_real, oh_real = self._real_batch()
+        x_fake, oh = self._fake_batch(keep_for_g=True)
+        self.g_opt.zero_grad()
+        loss, dx = self.objective.sample_loss(x_fake, x_real, oh, oh_real)
+        self.G.backward(dx)
+        self.g_opt.step()
+        if self.ema is not None:
+            self.ema.update()
+        row = {"g_loss": loss, "diversity": spread(x_fake) / spread(x_real)}
+        if self.grad_norms:
+            row["g_grad_norm"] = grad_norm(self.G)
+        return row
+
+    def iteration(self) -> dict:
+        """``d_steps`` D updates then one G update; the diagnostics of the last of each."""
+        row = {}
+        for i in range(self.d_steps):
+            row.update(self.d_step(keep_fake=(self.d_steps == 1)))
+        row.update(self.g_step())
+        return row
 
     # ------------------------------------------------------------ the loop
+    def request_stop(self) -> None:
+        """Stop after the current step: flush, save a checkpoint, raise TrainingInterrupted."""
+        self._stop = True
+
     def train(self, steps: int, progress: bool = True, desc: str = "training",
               callback: Callable | None = None, callback_every: int = 0) -> History:
-        """Run ``steps`` G updates (each preceded by ``d_steps`` D updates).
+        """Run ``steps`` iterations (each ``d_steps`` D updates and one G update).
 
-        The losses of each step stay on the device; every ``check_every`` steps (or
-        ``flush_seconds``, whichever comes first), before each checkpoint and at the
-        end they are fetched in one transfer (:meth:`flush`), checked for NaN/Inf
-        and added to the history. So a step never waits for the GPU, and a
-        checkpoint is only written when every step before it was finite.
+        ``callback(trainer)`` runs every ``callback_every`` steps, between steps (a
+        place for schedules and snapshots; the history there is complete only up to
+        the last flush: call ``trainer.flush()`` first if it needs every step).
         """
+        steps = _count("GANTrainer.train", "steps", steps, 0)
+        callback_every = _count("GANTrainer.train", "callback_every", callback_every, 0)
         from tqdm.auto import tqdm
 
         start = time.perf_counter()
         self._bar = tqdm(total=steps, desc=desc, disable=not progress, dynamic_ncols=True,
-                         mininterval=0.25)
+                         mininterval=0.25, file=sys.stderr)
         self._last_flush = start
         end = self.step + steps
+        old_handler = self._install_sigint()
         try:
-            for _ in range(steps):
-                for _ in range(self.d_steps):
-                    d_loss = self.d_step()
-                g_loss = self.g_step()
+            while self.step < end:
+                row = self.iteration()
                 self.step += 1
-                self._pending.append((self.step, d_loss, g_loss))
+                self._pending.append((self.step, row))
                 self._bar.update(1)
                 if (len(self._pending) >= self.check_every or self.step == end or
                         time.perf_counter() - self._last_flush >= self.flush_seconds):
                     self.flush()
+                # the callback first: a schedule it sets is then part of the checkpoint
+                if callback is not None and callback_every and self.step % callback_every == 0:
+                    callback(self)
                 if self.checkpoint_every and self.checkpoint_path and self.step % self.checkpoint_every == 0:
                     self.flush()
                     self.save()
-                if callback is not None and callback_every and self.step % callback_every == 0:
-                    callback(self)
+                if self._stop:
+                    self._stop = False
+                    self.flush()
+                    kept = self.save() if self.checkpoint_path else None
+                    raise TrainingInterrupted(
+                        f"training stopped at step {self.step}"
+                        + (f"; checkpoint {kept!r} holds it" if kept else ""), self.step, kept)
             self.flush()
         finally:
+            if old_handler is not None:
+                signal.signal(signal.SIGINT, old_handler)
             self._bar.close()
             self._bar = None
             self.seconds += time.perf_counter() - start
         return self.history
 
+    def _install_sigint(self):
+        """Ctrl-C ends the current step cleanly (a second one stops at once)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum, frame):
+            if self._stop:
+                raise KeyboardInterrupt
+            self._stop = True
+        return signal.signal(signal.SIGINT, handler)
+
     def flush(self) -> None:
-        """Fetch the losses of the steps since the last flush (one device->host transfer),
-        check them and append them to the history. Raises :class:`TrainingDiverged` naming
-        the first step with a NaN or infinite loss."""
+        """Fetch the diagnostics of the steps since the last flush (one device->host
+        transfer), check the losses, append to the history and raise new warnings.
+        Raises :class:`TrainingDiverged` naming the first step with a NaN or infinite loss."""
         pending, self._pending = self._pending, []
         self._last_flush = time.perf_counter()
         if not pending:
             return
-        xp = B.array_module(pending[0][1])
-        values = B.to_numpy(xp.stack([v for _, d, g in pending for v in (d, g)]))
-        values = values.astype(float).reshape(len(pending), 2)
-        for (step, _, _), (d_val, g_val) in zip(pending, values.tolist()):
-            if not (math.isfinite(d_val) and math.isfinite(g_val)):
+        keys = [c for c in COLUMNS[1:] if c in pending[0][1]]
+        first = pending[0][1][keys[0]]
+        xp = B.array_module(first)
+        flat = xp.stack([xp.asarray(row[k]) for _, row in pending for k in keys])
+        values = numpy.asarray(B.to_numpy(flat), dtype=numpy.float64).reshape(len(pending), len(keys))
+        for (step, _), vals in zip(pending, values.tolist()):
+            row = dict(zip(keys, vals))
+            losses = {k: row[k] for k in ("d_loss", "g_loss") if k in row}
+            if not all(math.isfinite(v) for v in losses.values()):
                 kept = (f"the last good checkpoint {self.last_checkpoint!r} is kept"
                         if self.last_checkpoint else "no checkpoint had been written")
-                raise TrainingDiverged(
-                    f"training diverged at step {step}: D loss {d_val}, G loss {g_val} "
-                    f"(non-finite); {kept}", step, self.last_checkpoint)
-            self.history.step.append(step)
-            self.history.d_loss.append(d_val)
-            self.history.g_loss.append(g_val)
+                shown = ", ".join(f"{k.replace('_loss', '').upper()} loss {v}" for k, v in losses.items())
+                raise TrainingDiverged(f"training diverged at step {step}: {shown} (non-finite); "
+                                       f"{kept}", step, self.last_checkpoint)
+            row["step"] = step
+            self.history.append(row)
+        for w in diagnostics.check(self.history, self.objective, self._warned):
+            self._warned.add(w.kind)
+            self.warnings.append(w.as_dict())
+            self._say(f"warning at step {w.step} ({w.kind}): {w.message}")
         if self._bar is not None:
-            self._bar.set_postfix(D=f"{values[-1, 0]:.3f}", G=f"{values[-1, 1]:.3f}",
-                                  refresh=False)
+            last = dict(zip(keys, values[-1]))
+            post = {k: f"{last[k]:.3f}" for k in ("d_loss", "g_loss") if k in last}
+            self._bar.set_postfix({k[0].upper(): v for k, v in post.items()}, refresh=False)
+
+    def _say(self, text: str) -> None:
+        if self.log is not None:
+            self.log(text)
+        elif self._bar is not None:
+            self._bar.write(f"minigan: {text}", file=sys.stderr)
+        else:
+            print(f"minigan: {text}", file=sys.stderr)
+
+    # ------------------------------------------------------------ checkpoints
+    def _models(self):
+        models, opts = {"G": self.G}, {"G": self.g_opt}
+        if self.D is not None:
+            models["D"], opts["D"] = self.D, self.d_opt
+        return models, opts
 
     def save(self, path: str | None = None) -> str:
-        """Write a checkpoint of G, D and both optimizers (atomically)."""
+        """Write a checkpoint of G, D, both optimizers, the history, the registered random
+        states and the EMA (atomically)."""
         path = path or self.checkpoint_path
         if path is None:
             raise ValueError("GANTrainer.save: no checkpoint path given")
-        self.last_checkpoint = save_checkpoint(
-            path, {"G": self.G, "D": self.D}, {"G": self.g_opt, "D": self.d_opt},
-            step=self.step, meta=self.meta)
+        self.flush()
+        models, opts = self._models()
+        arrays = {f"history/{c}": numpy.asarray(v, dtype=numpy.float64)
+                  for c, v in self.history.columns.items()}
+        if self.ema is not None:
+            arrays.update({f"ema/{k}": v for k, v in self.ema.state_dict().items()})
+        if self.extra_arrays is not None:
+            arrays.update({f"user/{k}": v for k, v in self.extra_arrays().items()})
+        meta = dict(self.meta)
+        meta["trainer"] = {"warnings": self.warnings, "seconds": self.seconds,
+                           "state": {k: v.state_dict() for k, v in self.state.items()}}
+        self.last_checkpoint = save_checkpoint(path, models, opts, step=self.step, meta=meta,
+                                               arrays=arrays)
         return self.last_checkpoint
 
+    def resume(self, path) -> int:
+        """Continue from a checkpoint written by :meth:`save`; returns its step."""
+        ck = load_checkpoint(path)
+        models, opts = self._models()
+        self.step = restore(ck, models, opts)
+        cols = {k.split("/", 1)[1]: v for k, v in ck["arrays"].items() if k.startswith("history/")}
+        self.history.load(cols)
+        if self.ema is not None:
+            for avg, (name, _) in zip(self.ema.shadow, self.G.named_parameters()):
+                if f"ema/{name}" in ck["arrays"]:
+                    avg[...] = B.array_module(avg).asarray(ck["arrays"][f"ema/{name}"], dtype=avg.dtype)
+        info = ck["meta"].get("trainer", {})
+        self.warnings = list(info.get("warnings", []))
+        self._warned = {w["kind"] for w in self.warnings}
+        self.seconds = float(info.get("seconds", 0.0))
+        for name, st in info.get("state", {}).items():
+            if name in self.state:
+                self.state[name].load_state_dict(st, step=self.step)
+        self.resumed_arrays = {k[5:]: v for k, v in ck["arrays"].items() if k.startswith("user/")}
+        meta = {k: v for k, v in ck["meta"].items() if k != "trainer"}
+        self.meta.update(meta)
+        self.last_checkpoint = str(path)
+        self._fake = None
+        return self.step
 
-__all__ = ["GANTrainer", "TrainingDiverged", "History"]
+
+__all__ = ["GANTrainer", "TrainingDiverged", "TrainingInterrupted", "History", "grad_norm"]

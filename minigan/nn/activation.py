@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from ..ops import activations as A
+from .checks import real
 from .module import Module
 
 
@@ -48,10 +49,8 @@ class LeakyReLU(_Activation):
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        if not negative_slope > 0:
-            # slope <= 0 would break the "sign(y) = sign(x)" shortcut used by the backward
-            raise ValueError(f"LeakyReLU: negative_slope must be > 0, got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
+        # slope <= 0 would break the "sign(y) = sign(x)" shortcut used by the backward
+        self.negative_slope = real("LeakyReLU", "negative_slope", negative_slope, positive=True)
 
     def _args(self):
         return (self.negative_slope,)
@@ -65,9 +64,7 @@ class ELU(_Activation):
 
     def __init__(self, alpha: float = 1.0):
         super().__init__()
-        if not alpha > 0:
-            raise ValueError(f"ELU: alpha must be > 0, got {alpha!r}")
-        self.alpha = float(alpha)
+        self.alpha = real("ELU", "alpha", alpha, positive=True)
 
     def _args(self):
         return (self.alpha,)

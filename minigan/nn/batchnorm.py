@@ -10,10 +10,13 @@ still updates its running statistics, as PyTorch's does.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy
 
 from .. import backend as B
 from ..ops.batchnorm import batchnorm_backward, batchnorm_forward
+from .checks import fits_in_memory, float_dtype, positive_int, real
 from .module import Module, Parameter
 
 
@@ -25,16 +28,11 @@ class _BatchNorm(Module):
                  dtype=numpy.float32):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(num_features, (int, numpy.integer)) or isinstance(num_features, bool) \
-                or num_features <= 0:
-            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
-        if not eps > 0:
-            raise ValueError(f"{name}: eps must be positive, got {eps!r}")
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
-        self.num_features = int(num_features)
-        self.eps = float(eps)
-        self.momentum = momentum
+        self.num_features = positive_int(name, "num_features", num_features)
+        self.eps = real(name, "eps", eps, positive=True)
+        self.momentum = None if momentum is None else real(name, "momentum", momentum, lo=0.0, hi=1.0)
+        dtype = float_dtype(name, dtype)
+        fits_in_memory(name, [(self.num_features,)] * 4, dtype)
         xp = B.current().xp
         self.weight = Parameter(xp.ones((self.num_features,), dtype=dtype))
         self.bias = Parameter(xp.zeros((self.num_features,), dtype=dtype))
@@ -72,6 +70,13 @@ class _BatchNorm(Module):
                                            momentum=self.momentum, eps=self.eps,
                                            num_batches_tracked=tracked)
         self._in_shape = tuple(x.shape)
+        finite = self._cache[-1]
+        if finite is not None and isinstance(finite, numpy.ndarray) and not finite.all():
+            # On the host this check is free; on a GPU it would cost a sync every step, and
+            # there the NaN reaches the loss, which the trainer's flush reports.
+            warnings.warn(f"{self._label()}: the batch's statistics are not finite in channels "
+                          f"{numpy.flatnonzero(~finite).tolist()[:10]}; their running statistics "
+                          f"were left unchanged", RuntimeWarning, stacklevel=2)
         return y
 
     def backward(self, dy):

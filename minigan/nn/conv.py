@@ -14,13 +14,8 @@ from ..ops.conv import conv2d_backward, conv2d_forward
 from ..ops.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
 from ..ops.im2col import Workspace, pair
 from . import init
+from .checks import fits_in_memory, float_dtype, positive_int
 from .module import Module, Parameter
-
-
-def _positive_int(layer, label, v):
-    if not isinstance(v, (int, numpy.integer)) or isinstance(v, bool) or v <= 0:
-        raise ValueError(f"{layer}: {label} must be a positive integer, got {v!r}")
-    return int(v)
 
 
 def _sizes(layer, label, v, minimum):
@@ -38,12 +33,14 @@ class _ConvNd(Module):
                  bias, weight_shape, dtype, rng):
         super().__init__()
         name = type(self).__name__
-        self.in_channels = _positive_int(name, "in_channels", in_channels)
-        self.out_channels = _positive_int(name, "out_channels", out_channels)
+        self.in_channels = positive_int(name, "in_channels", in_channels)
+        self.out_channels = positive_int(name, "out_channels", out_channels)
         self.kernel_size = _sizes(name, "kernel_size", kernel_size, 1)
         self.stride = _sizes(name, "stride", stride, 1)
         self.padding = _sizes(name, "padding", padding, 0)
         self.dilation = _sizes(name, "dilation", dilation, 1)
+        dtype = float_dtype(name, dtype)
+        fits_in_memory(name, [weight_shape(self) + self.kernel_size, (self.out_channels,)], dtype)
         xp = B.current().xp
         self.weight = Parameter(xp.zeros(weight_shape(self) + self.kernel_size, dtype=dtype))
         self.bias = Parameter(xp.zeros((self.out_channels,), dtype=dtype)) if bias else None

@@ -6,19 +6,27 @@ import numpy
 from .. import backend as B
 from ..ops.linear import linear_backward, linear_forward
 from . import init
+from .checks import fits_in_memory, float_dtype, positive_int
 from .module import Module, Parameter
 
 
 class Linear(Module):
-    """Fully connected layer. x (N, in_features) -> y (N, out_features)."""
+    """Fully connected layer. x (N, in_features) -> y (N, out_features).
+
+    Caches its input BY REFERENCE between forward and backward (no copy: the weight
+    gradient dW = dy^T x reads it in backward). Do not modify x in place between
+    ``forward`` and ``backward``: dW would silently use the modified values.
+    See docs/math/linear.md ("The cache holds x itself").
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype=numpy.float32, rng=None):
         super().__init__()
-        for label, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, numpy.integer)) or v <= 0:
-                raise ValueError(f"Linear: {label} must be a positive integer, got {v!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
+        dtype = float_dtype("Linear", dtype)
+        fits_in_memory(f"Linear({self.in_features}, {self.out_features})",
+                       [(out_features, in_features), (out_features,)], dtype)
         xp = B.current().xp
         self.weight = Parameter(xp.zeros((out_features, in_features), dtype=dtype))
         self.bias = Parameter(xp.zeros((out_features,), dtype=dtype)) if bias else None

@@ -34,7 +34,9 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
     In training the running statistics are updated IN PLACE (as PyTorch's buffers
     are); ``momentum=None`` gives PyTorch's cumulative average, with weight
     1 / (num_batches_tracked + 1) where ``num_batches_tracked`` counts the batches
-    before this one.  See docs/math/batchnorm.md.
+    before this one. Channels whose batch statistics are NaN or infinite keep their
+    running statistics; the cache's last entry is the (C,) mask of channels that
+    were updated (None in evaluation).  See docs/math/batchnorm.md.
     """
     xp = B.array_module(x)
     axes, shape = _axes(x)
@@ -47,19 +49,26 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
         xc = x - mu.reshape(shape)
         var = xp.mean(xc * xc, axis=axes)          # biased: this is what normalises
         factor = momentum if momentum is not None else 1.0 / (num_batches_tracked + 1)
-        running_mean *= 1 - factor
-        running_mean += factor * mu
-        running_var *= 1 - factor
-        running_var += (factor * m / (m - 1)) * var  # unbiased for the running estimate
+        new_mean = running_mean * (1 - factor)
+        new_mean += factor * mu
+        new_var = running_var * (1 - factor)
+        new_var += (factor * m / (m - 1)) * var    # unbiased for the running estimate
+        # A batch with a NaN or Inf must not poison the running statistics for good:
+        # channels whose new statistics are not finite keep their old ones (a select,
+        # not a branch, so no device sync). ``finite`` goes back to the caller.
+        finite = xp.isfinite(new_mean + new_var)
+        running_mean[...] = xp.where(finite, new_mean, running_mean)
+        running_var[...] = xp.where(finite, new_var, running_var)
     else:
         xc = x - running_mean.reshape(shape)
         var = running_var
+        finite = None
     inv_std = 1.0 / xp.sqrt(var + eps)
     xhat = xc
     xhat *= inv_std.reshape(shape)                 # xc is a fresh array: normalise in place
     y = xhat * gamma.reshape(shape)
     y += beta.reshape(shape)
-    return y, (xhat, gamma, inv_std, training)
+    return y, (xhat, gamma, inv_std, training, finite)
 
 
 def batchnorm_backward(dy, cache, param_grads: bool = True):
@@ -69,7 +78,7 @@ def batchnorm_backward(dy, cache, param_grads: bool = True):
     evaluation mode their two reductions are then skipped entirely (in training
     dx itself needs sum(dy) and sum(dy xhat)).  See docs/math/batchnorm.md.
     """
-    xhat, gamma, inv_std, training = cache
+    xhat, gamma, inv_std, training, _ = cache
     axes, shape = _axes(dy)
     scale = (gamma * inv_std).reshape(shape)
     if not training:

