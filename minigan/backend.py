@@ -347,6 +347,12 @@ class RNG:
     """
 
     def __init__(self, seed: int | None = None, backend: Backend | None = None):
+        if seed is not None and (isinstance(seed, (bool, numpy.bool_)) or
+                                 not isinstance(seed, (int, numpy.integer))):
+            raise TypeError(f"RNG: seed must be a non-negative int or None, got "
+                            f"{type(seed).__name__} {seed!r}")
+        if seed is not None and seed < 0:
+            raise ValueError(f"RNG: seed must be a non-negative int or None, got {seed}")
         self.backend = backend or current()
         self.seed = seed
         self._gen = self.backend.xp.random.default_rng(seed)

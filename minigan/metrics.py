@@ -13,14 +13,22 @@ import numpy
 from .backend import to_numpy
 
 
-def _host64(x) -> numpy.ndarray:
-    """``x`` (NumPy or device array, list or number) as a float64 NumPy array: the one
-    explicit device->host copy a metric makes."""
-    return numpy.asarray(to_numpy(x), dtype=numpy.float64)
+def _host64(x, where: str = "metrics") -> numpy.ndarray:
+    """``x`` (NumPy or device array, list or number) as a finite float64 NumPy array: the one
+    explicit device->host copy a metric makes. TypeError/ValueError naming ``where`` for
+    data that are not numbers or not finite."""
+    try:
+        a = numpy.asarray(to_numpy(x), dtype=numpy.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: expected numbers (an array or a list of numbers), got "
+                        f"{type(x).__name__}" + (f" of dtype {x.dtype}" if hasattr(x, "dtype") else "")) from None
+    if not numpy.isfinite(a).all():
+        raise ValueError(f"{where}: the data contain NaN or infinite values")
+    return a
 
 
-def _flat64(x) -> numpy.ndarray:
-    return _host64(x).ravel()
+def _flat64(x, where: str = "metrics") -> numpy.ndarray:
+    return _host64(x, where).ravel()
 
 
 def wasserstein_1d(samples, target=None, *, mean: float | None = None, std: float | None = None) -> float:
@@ -31,22 +39,35 @@ def wasserstein_1d(samples, target=None, *, mean: float | None = None, std: floa
     is the mean absolute difference of the sorted samples; otherwise (and against a
     normal) the quantile functions are compared on the midpoints u_i = (i - 1/2) / n.
     """
-    a = numpy.sort(_flat64(samples))
+    a = numpy.sort(_flat64(samples, "wasserstein_1d"))
     n = a.size
     if n == 0:
         raise ValueError("wasserstein_1d: empty sample")
     u = (numpy.arange(n) + 0.5) / n
     if target is not None:
-        b = numpy.sort(_flat64(target))
+        b = numpy.sort(_flat64(target, "wasserstein_1d"))
+        if b.size == 0:
+            raise ValueError("wasserstein_1d: empty target sample")
         if b.size == n:
             return float(numpy.abs(a - b).mean())
         qb = numpy.quantile(b, u)
         return float(numpy.abs(a - qb).mean())
     if mean is None or std is None:
         raise ValueError("wasserstein_1d: give a target sample or both mean= and std=")
+    _normal_params("wasserstein_1d", mean, std)
     nd = NormalDist(mean, std)
     q = numpy.array([nd.inv_cdf(p) for p in u])
     return float(numpy.abs(a - q).mean())
+
+
+def _normal_params(where, mean, std) -> None:
+    for name, v in (("mean", mean), ("std", std)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, numpy.number)):
+            raise TypeError(f"{where}: {name} must be a real number, got {type(v).__name__}")
+        if not numpy.isfinite(v):
+            raise ValueError(f"{where}: {name} must be finite, got {v!r}")
+    if not std > 0:
+        raise ValueError(f"{where}: std must be > 0, got {std!r}")
 
 
 # ---------------------------------------------------------------- Kolmogorov-Smirnov
@@ -59,12 +80,12 @@ def ks_statistic(samples, target=None, *, mean: float | None = None, std: float 
     Against a sample both step functions are compared at every pooled point; against
     a normal, F_n jumps at each sorted x_i, so D = max_i max(i/n - G(x_i), G(x_i) - (i-1)/n).
     """
-    a = numpy.sort(_flat64(samples))
+    a = numpy.sort(_flat64(samples, "ks_statistic"))
     n = a.size
     if n == 0:
         raise ValueError("ks_statistic: empty sample")
     if target is not None:
-        b = numpy.sort(_flat64(target))
+        b = numpy.sort(_flat64(target, "ks_statistic"))
         if b.size == 0:
             raise ValueError("ks_statistic: empty target sample")
         pooled = numpy.concatenate([a, b])
@@ -73,8 +94,7 @@ def ks_statistic(samples, target=None, *, mean: float | None = None, std: float 
         return float(numpy.abs(fa - fb).max())
     if mean is None or std is None:
         raise ValueError("ks_statistic: give a target sample or both mean= and std=")
-    if not std > 0:
-        raise ValueError(f"ks_statistic: std must be > 0, got {std!r}")
+    _normal_params("ks_statistic", mean, std)
     cdf = NormalDist(mean, std).cdf
     g = numpy.array([cdf(v) for v in a])
     i = numpy.arange(1, n + 1)
@@ -84,7 +104,7 @@ def ks_statistic(samples, target=None, *, mean: float | None = None, std: float 
 # ---------------------------------------------------------------- MMD
 
 def _rows64(x, where: str) -> numpy.ndarray:
-    a = _host64(x)
+    a = _host64(x, where)
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim < 1 or a.shape[0] < 2:
@@ -130,7 +150,12 @@ def mmd2(x, y, bandwidths=None) -> float:
         if med == 0.0:
             raise ValueError("mmd2: every sample in y is the same point; give bandwidths explicitly")
         bandwidths = [s * med for s in MMD_SCALES]
-    bws = numpy.atleast_1d(_host64(bandwidths))
+    try:
+        bws = numpy.atleast_1d(numpy.asarray(bandwidths, dtype=numpy.float64))
+    except (TypeError, ValueError):
+        raise TypeError(f"mmd2: bandwidths must be numbers, got {bandwidths!r}") from None
+    if not numpy.isfinite(bws).all():
+        raise ValueError(f"mmd2: bandwidths must be finite, got {bandwidths!r}")
     if bws.size == 0 or not (bws > 0).all():
         raise ValueError(f"mmd2: bandwidths must be positive numbers, got {bandwidths!r}")
     m, n = a.shape[0], b.shape[0]
@@ -171,8 +196,8 @@ def mode_coverage(samples, centers, std: float | None = None, threshold: float =
         centers, std = centers.centers, centers.std
     elif hasattr(centers, "centers"):
         centers = centers.centers
-    c = _host64(centers)
-    x = _host64(samples)
+    c = _host64(centers, "mode_coverage")
+    x = _host64(samples, "mode_coverage")
     if x.ndim == 1:
         x = x[:, None]
     if c.ndim != 2 or x.ndim != 2 or x.shape[1] != c.shape[1]:
@@ -215,8 +240,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     so Tr((S1 S2)^(1/2)) is the sum of the square roots of that matrix's eigenvalues
     (numpy.linalg.eigh; tiny negative eigenvalues from round-off are clipped to 0).
     """
-    mu1, mu2 = _host64(mu1).ravel(), _host64(mu2).ravel()
-    s1, s2 = numpy.atleast_2d(_host64(sigma1)), numpy.atleast_2d(_host64(sigma2))
+    where = "frechet_distance"
+    mu1, mu2 = _host64(mu1, where).ravel(), _host64(mu2, where).ravel()
+    s1, s2 = numpy.atleast_2d(_host64(sigma1, where)), numpy.atleast_2d(_host64(sigma2, where))
     d = mu1.size
     if mu2.size != d or s1.shape != (d, d) or s2.shape != (d, d):
         raise ValueError(f"frechet_distance: shapes do not match: mu {mu1.shape}, {mu2.shape}, "

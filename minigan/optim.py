@@ -62,6 +62,10 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Parameter):
                 raise TypeError(f"{where}: item {i} is a {type(p).__name__}, not a Parameter")
+            kind = getattr(getattr(p.data, "dtype", None), "kind", None)
+            if kind != "f":
+                raise TypeError(f"{where}: parameter {i} has dtype {getattr(p.data, 'dtype', None)}; "
+                                f"optimizers update floating-point parameters only")
             if id(p) in seen:
                 raise ValueError(f"{where}: parameter {i} is the same Parameter as parameter "
                                  f"{seen[id(p)]}; each parameter may appear only once (it would be "
@@ -91,10 +95,17 @@ class Optimizer:
         for p in self.params:
             p.grad[...] = 0
 
+    @staticmethod
+    def _work_dtype(p):
+        """float16 parameters are updated in float32: eps (1e-8) and squared gradients
+        underflow to 0 in float16, and Adam's step would divide by zero."""
+        return numpy.float32 if p.data.dtype == numpy.float16 else p.data.dtype
+
     def _slot(self, i, name):
         st = self.state[i]
         if name not in st:
-            st[name] = array_module(self.params[i].data).zeros_like(self.params[i].data)
+            p = self.params[i]
+            st[name] = array_module(p.data).zeros(p.data.shape, dtype=self._work_dtype(p))
         return st[name]
 
     def step(self) -> None:
@@ -108,10 +119,12 @@ class Optimizer:
         raise NotImplementedError
 
     def _grad(self, p):
-        """The gradient with L2 weight decay folded in (PyTorch's ``weight_decay``)."""
+        """The gradient (in the working dtype) with L2 weight decay folded in (PyTorch's
+        ``weight_decay``)."""
+        g = p.grad if p.grad.dtype == self._work_dtype(p) else p.grad.astype(self._work_dtype(p))
         if self.weight_decay:
-            return p.grad + self.weight_decay * p.data
-        return p.grad
+            return g + self.weight_decay * p.data
+        return g
 
     # ------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:
@@ -172,7 +185,7 @@ class Optimizer:
             # An explicit transfer: a state saved on one backend loads on the other.
             xp = array_module(target)
             host = to_numpy(arr) if xp is numpy else arr
-            state[i][name] = xp.asarray(host, dtype=target.dtype).copy()
+            state[i][name] = xp.asarray(host, dtype=self._work_dtype(self.params[i])).copy()
         self.step_count = int(step)
         self.param_steps = [int(s) for s in steps]
         for k, v in hyper.items():

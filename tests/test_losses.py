@@ -278,9 +278,9 @@ def test_minimax_gradient_vanishes_where_nonsaturating_does_not():
 def test_get_objective():
     assert isinstance(get_objective("minimax"), Minimax)
     assert isinstance(get_objective("nonsaturating"), NonSaturating)
-    assert set(OBJECTIVES) == {"minimax", "nonsaturating"}
-    with pytest.raises(ValueError, match="unknown GAN objective 'wasserstein'.*minimax"):
-        get_objective("wasserstein")
+    assert set(OBJECTIVES) == {"minimax", "nonsaturating", "lsgan", "hinge", "wgan", "mmd"}
+    with pytest.raises(ValueError, match="unknown GAN objective 'wasserstein-x'.*minimax"):
+        get_objective("wasserstein-x")
 
 
 @pytest.mark.parametrize("name, g_fn", [

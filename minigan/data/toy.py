@@ -45,6 +45,22 @@ def _as_rng(rng, where: str) -> B.RNG:
     return rng
 
 
+def _positive_int(where: str, name: str, v) -> int:
+    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, (int, numpy.integer)):
+        raise TypeError(f"{where}: {name} must be a positive int, got {type(v).__name__} {v!r}")
+    if v <= 0:
+        raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
+    return int(v)
+
+
+def _finite(where: str, name: str, v) -> float:
+    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, (int, float, numpy.number)):
+        raise TypeError(f"{where}: {name} must be a real number, got {type(v).__name__} {v!r}")
+    if not math.isfinite(v):
+        raise ValueError(f"{where}: {name} must be finite, got {v!r}")
+    return float(v)
+
+
 def _check_n(n, where: str) -> int:
     if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"{where}: n must be a non-negative int, got {n!r}")
@@ -77,8 +93,7 @@ class MultivariateGaussian(ToyDistribution):
 
     def __init__(self, dim: int = 2, seed: int = 0, mean=None, cov=None, scale: float = 1.0,
                  jitter: float = 0.05):
-        if not isinstance(dim, (int, numpy.integer)) or dim < 1:
-            raise ValueError(f"MultivariateGaussian: dim must be a positive int, got {dim!r}")
+        _positive_int(type(self).__name__, "dim", dim)
         self.dim, self.seed = int(dim), seed
         draw = numpy.random.default_rng(seed)   # parameters on the host: same on every backend
         self.mean = (numpy.asarray(mean, dtype=numpy.float64).reshape(self.dim) if mean is not None
@@ -181,6 +196,8 @@ class GaussianRing(GaussianMixture):
     """``n_modes`` Gaussians with means radius * (cos 2 pi i / K, sin 2 pi i / K), std 0.01."""
 
     def __init__(self, n_modes: int = 8, radius: float = 1.0, std: float = 0.01):
+        _positive_int("GaussianRing", "n_modes", n_modes)
+        _finite("GaussianRing", "radius", radius)
         angles = 2 * math.pi * numpy.arange(n_modes) / n_modes
         super().__init__(radius * numpy.stack([numpy.cos(angles), numpy.sin(angles)], axis=1), std)
         self.radius = float(radius)
@@ -191,6 +208,8 @@ class GaussianGrid(GaussianMixture):
     (default: 25 modes at {-4, -2, 0, 2, 4}^2)."""
 
     def __init__(self, side: int = 5, spacing: float = 2.0, std: float = 0.05):
+        _positive_int("GaussianGrid", "side", side)
+        _finite("GaussianGrid", "spacing", spacing)
         ticks = (numpy.arange(side) - (side - 1) / 2) * spacing
         gx, gy = numpy.meshgrid(ticks, ticks, indexing="ij")
         super().__init__(numpy.stack([gx.ravel(), gy.ravel()], axis=1), std)

@@ -26,6 +26,10 @@ class Parameter:
     __slots__ = ("data", "grad", "requires_grad")
 
     def __init__(self, data, requires_grad: bool = True):
+        if isinstance(data, numpy.generic) or not hasattr(data, "shape") or not hasattr(data, "dtype") \
+                or not hasattr(data, "__setitem__"):
+            raise TypeError(f"Parameter: data must be an array (NumPy or device), got "
+                            f"{type(data).__name__}; wrap a number as numpy.array(x)")
         self.data = data
         self.grad = B.array_module(data).zeros_like(data)
         self.requires_grad = requires_grad

@@ -15,7 +15,10 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        for name, v in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(v, bool) or not isinstance(v, (int, numpy.integer)):
+                raise TypeError(f"Flatten: {name} must be an int, got {type(v).__name__} {v!r}")
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
         self._shape = None
 
     def extra_repr(self) -> str:
@@ -24,6 +27,10 @@ class Flatten(Module):
     def forward(self, x):
         self._check_input(x)
         nd = x.ndim
+        for name, v in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            if not -nd <= v < nd:
+                raise ValueError(f"{self._label()}: {name} {v} is out of range for a {nd}-D input "
+                                 f"of shape {tuple(x.shape)}")
         s, e = self.start_dim % nd, self.end_dim % nd
         if s > e:
             raise ValueError(f"{self._label()}: start_dim after end_dim for input of shape {tuple(x.shape)}")
