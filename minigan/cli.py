@@ -1,8 +1,10 @@
 """The ``minigan`` command.
 
     minigan train [PRESET] [--objective O] [--steps N | --epochs E] [--batch-size B] [--lr LR]
-                  [--beta1 B1] [--beta2 B2] [--latent-dim Z] [--n-critic K] [--clip-value C]
-                  [--sample-every S] [--seed S] [--backend B] [--out DIR] [--resume DIR] [--quiet]
+                  [--lr-d LR] [--beta1 B1] [--beta2 B2] [--latent-dim Z] [--n-critic K]
+                  [--clip-value C] [--lambda-gp L] [--spectral-norm] [--pack M]
+                  [--sample-every S] [--checkpoint-every S] [--seed S] [--backend B]
+                  [--out DIR] [--resume DIR] [--quiet]
     minigan sample CHECKPOINT --n N --out FILE.npy|FILE.png [--label C] [--seed S]
     minigan gradcheck [--seed S] [--backend B]   # every layer's backward vs central differences
     minigan info                                 # Python, NumPy, CuPy, GPU, backend
@@ -65,7 +67,7 @@ _seed = _int_at_least(0, "a non-negative integer seed")
 TRAIN_FLAGS = {"objective": "objective", "batch_size": "batch_size", "lr": "lr",
                "lr_d": "lr_d", "beta1": "beta1", "beta2": "beta2", "latent_dim": "latent_dim",
                "n_critic": "n_critic", "clip_value": "clip_value", "sample_every": "sample_every",
-               "checkpoint_every": "checkpoint_every"}
+               "checkpoint_every": "checkpoint_every", "lambda_gp": "lambda_gp", "pack": "pack"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,9 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--n-critic", type=_positive_int, help="D (critic) steps per G step")
     t.add_argument("--clip-value", type=_number(0.0, "a positive number", strict=True),
                    help="WGAN's weight clipping")
+    t.add_argument("--lambda-gp", type=_number(0.0, "a non-negative number"),
+                   help="WGAN-GP's penalty weight (default 10)")
+    t.add_argument("--spectral-norm", action="store_true",
+                   help="spectral normalisation of every D layer with weights")
+    t.add_argument("--pack", type=_positive_int, help="PacGAN: D judges this many samples at once")
     t.add_argument("--sample-every", type=_positive_int, help="steps between GIF frames")
     t.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints")
-    t.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    t.add_argument("--seed", type=_seed, help="random seed (default: 0; a resumed run keeps its own)")
     t.add_argument("--backend", choices=B.names(), help=backend_help)
     t.add_argument("--out", help="output folder (default: runs/PRESET, or the resumed folder)")
     t.add_argument("--resume", metavar="DIR", help="continue the run whose checkpoint is in DIR")
@@ -155,11 +162,16 @@ def cmd_train(args) -> int:
 
     overrides = {field: getattr(args, flag) for flag, field in TRAIN_FLAGS.items()
                  if getattr(args, flag) is not None}
+    if args.spectral_norm:
+        overrides["spectral_norm"] = True
     if args.steps is not None:
         overrides["steps"] = args.steps
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     preset = args.preset if args.preset or args.resume else DEFAULT_PRESET
+    if args.resume and args.seed is not None:
+        raise UsageError("--seed cannot change when resuming: the run continues its own random "
+                         "streams")
     if args.resume:
         try:
             ck = checkpoint_in(args.resume)
@@ -172,7 +184,7 @@ def cmd_train(args) -> int:
     print(f"minigan: training {preset or 'the resumed run'} on the {B.current().name} backend "
           f"-> {out}", file=sys.stderr)
     try:
-        metrics = run(preset, out=out, seed=args.seed, progress=not args.quiet,
+        metrics = run(preset, out=out, seed=args.seed or 0, progress=not args.quiet,
                       overrides=overrides, resume=args.resume)
     except TrainingDiverged as exc:
         print(f"minigan train: {exc}", file=sys.stderr)

@@ -77,9 +77,30 @@ def _require_float64(name, arr):
                         f"(cast with .astype(numpy.float64) / module.double())")
 
 
+# Central-difference stencils: ((offset in units of eps, weight), ...) and the divisor:
+# f'(x) ~ sum_o w (f(x + o eps) - f(x - o eps)) / (divisor eps). The 4-point one has error
+# O(eps^4), so a larger eps keeps the rounding of f small (docs/math/gradcheck.md).
+# Differencing symmetric pairs first makes a function that does not depend on x give
+# exactly 0.
+STENCILS = {2: (((1, 1),), 2), 4: (((1, 8), (2, -1)), 12)}
+
+
+def _difference(f, set_at, eps, stencil):
+    pairs, divisor = STENCILS[stencil]
+    total = 0.0
+    for o, w in pairs:
+        set_at(o * eps)
+        hi = float(f())
+        set_at(-o * eps)
+        lo = float(f())
+        total += w * (hi - lo)
+    set_at(0.0)
+    return total / (divisor * eps)
+
+
 def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: float = DEFAULT_TOL,
                     max_elements: int = 128, directions: int = 6, seed: int = 0,
-                    title: str = "") -> Report:
+                    title: str = "", stencil: int = 2) -> Report:
     """Compare analytic gradients with central differences.
 
     f        -- a function of no arguments returning the scalar loss; it must read
@@ -87,8 +108,12 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
     arrays   -- {name: float64 array} to differentiate with respect to.
     grads    -- {name: analytic gradient} of the same shapes.
     Tensors with at most ``max_elements`` entries are checked element by element,
-    larger ones along ``directions`` random unit vectors.
+    larger ones along ``directions`` random unit vectors. ``stencil`` 2 (the default) is
+    (f(x+e) - f(x-e)) / 2e; 4 is the five-point formula, exact to O(e^4), for functions
+    whose rounding noise swamps the 2-point one (use e ~ 1e-4 with it).
     """
+    if stencil not in STENCILS:
+        raise ValueError(f"gradcheck: stencil must be 2 or 4, got {stencil!r}")
     report = Report(title=title, tol=tol)
     rng = numpy.random.default_rng(seed)
     for name, x in arrays.items():
@@ -108,12 +133,10 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
             # non-contiguous array) so every perturbation reaches what f reads.
             for idx in numpy.ndindex(*x.shape):
                 old = x[idx].item()
-                x[idx] = old + eps
-                lp = float(f())
-                x[idx] = old - eps
-                lm = float(f())
-                x[idx] = old
-                n[idx] = (lp - lm) / (2 * eps)
+
+                def set_at(d, idx=idx, old=old):
+                    x[idx] = old + d
+                n[idx] = _difference(f, set_at, eps, stencil)
             scale = max(numpy.abs(a).max(initial=0.0), numpy.abs(n).max(initial=0.0))
             err = numpy.abs(a - n).max(initial=0.0) / scale if scale > 0 else 0.0
             method = "elementwise"
@@ -125,12 +148,10 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
                 v = rng.standard_normal(x.shape)
                 v /= numpy.linalg.norm(v)
                 vd = xp.asarray(v)
-                x[...] = orig + eps * vd
-                lp = float(f())
-                x[...] = orig - eps * vd
-                lm = float(f())
-                x[...] = orig
-                numeric = (lp - lm) / (2 * eps)
+
+                def set_at(d, vd=vd):
+                    x[...] = orig + d * vd
+                numeric = _difference(f, set_at, eps, stencil)
                 analytic = float((a * v).sum())
                 denom = max(norm_a, abs(numeric), 1e-300)
                 err = max(err, abs(analytic - numeric) / denom)

@@ -28,6 +28,8 @@ LAYERS = {
     "Tanh": (nn.Tanh, lambda n: (n, 2, 3)), "Sigmoid": (nn.Sigmoid, lambda n: (n, 5)),
     "ELU": (nn.ELU, lambda n: (n, 4)), "Flatten": (nn.Flatten, lambda n: (n, 2, 3)),
     "Unflatten": (lambda: nn.Unflatten(1, (2, 3)), lambda n: (n, 6)),
+    "Pack": (lambda: nn.Pack(2), lambda n: (2 * n, 3)),
+    "SpectralNorm": (lambda: nn.SpectralNorm(nn.Linear(3, 2)), lambda n: (n, 3)),
 }
 DTYPES = [np.float16, np.float32, np.float64, np.int32, np.int64, np.complex64, np.bool_, object]
 LAYOUTS = ["C", "F", "reversed", "strided"]
@@ -179,6 +181,9 @@ CASES = [
     ("Unflatten", lambda: nn.Unflatten((3, 4)), TypeError), ("Unflatten", lambda: nn.Unflatten(1, 12), TypeError),
     ("Unflatten", lambda: nn.Unflatten(1, (0, 3)), ValueError),
     ("Sequential", lambda: nn.Sequential(nn.ReLU(), "tanh"), TypeError),
+    ("Pack", lambda: nn.Pack(0), ValueError), ("Pack", lambda: nn.Pack(2)(np.zeros((3, 2), np.float32)), ValueError),
+    ("SpectralNorm", lambda: nn.SpectralNorm(nn.Tanh()), TypeError),
+    ("SpectralNorm", lambda: nn.SpectralNorm(nn.Linear(2, 2), eps=-1), ValueError),
     ("load_state_dict", lambda: nn.Linear(2, 3).load_state_dict({"weight": "x", "bias": np.zeros(3)}), TypeError),
     ("load_state_dict", lambda: nn.Linear(2, 3).load_state_dict([1, 2]), TypeError),
     ("load_state_dict", lambda: nn.Linear(2, 3).load_state_dict({"weight": np.zeros((2, 2)),

@@ -47,10 +47,12 @@ def test_each_warning_fires_once_and_not_during_the_warm_up():
     assert kinds(history(n=150, diversity=0.01)) == []          # first 200 steps: warm-up
 
 
-def test_critics_are_not_judged_by_accuracy_or_loss_level():
+def test_wasserstein_critics_are_not_judged_by_accuracy_or_loss_level():
     h = history(d_loss=-0.001, acc_real=1.0, acc_fake=0.0)
-    assert kinds(h, "wgan") == []
-    assert kinds(h, "hinge") == ["d_all_real"]      # hinge has a threshold (0) but no logistic loss
+    assert kinds(h, "wgan") == [] and kinds(h, "wgan-gp") == []
+    # the hinge loss is >= 0 and has a threshold (0): both rules apply to it
+    assert kinds(history(d_loss=0.0, acc_real=1.0, acc_fake=0.0), "hinge") == ["d_loss_zero",
+                                                                                 "d_all_real"]
 
 
 def test_history_round_trips_through_csv(tmp_path):

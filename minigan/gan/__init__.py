@@ -5,11 +5,13 @@ from .models import (dcgan8_discriminator, dcgan8_generator, dcgan28_discriminat
                      dcgan28_generator, dcgan_init_, mlp)
 from .checkpoint import CheckpointError
 from .objectives import (MMD, OBJECTIVES, Hinge, LeastSquares, Minimax, NonSaturating, Objective,
-                         Wasserstein, get_objective)
+                         Wasserstein, WassersteinGP, get_objective)
+from .penalty import GradientPenalty, gradient_penalty
 from .trainer import GANTrainer, History, TrainingDiverged, TrainingInterrupted
 
 __all__ = ["EMA", "GANTrainer", "History", "TrainingDiverged", "TrainingInterrupted", "Objective",
-           "Minimax", "NonSaturating", "LeastSquares", "Hinge", "Wasserstein", "MMD", "CheckpointError",
+           "Minimax", "NonSaturating", "LeastSquares", "Hinge", "Wasserstein", "WassersteinGP", "MMD",
+           "CheckpointError", "GradientPenalty", "gradient_penalty",
            "OBJECTIVES", "get_objective", "save_checkpoint", "load_checkpoint", "restore", "mlp",
            "dcgan28_generator", "dcgan28_discriminator", "dcgan8_generator", "dcgan8_discriminator",
            "dcgan_init_"]

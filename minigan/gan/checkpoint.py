@@ -65,15 +65,27 @@ def remove_orphans(path) -> list:
     return gone
 
 
+class NonFiniteState(ValueError):
+    """A model to be checkpointed holds NaN or infinite values (nothing was written)."""
+
+
 def save_checkpoint(path, models: dict, optimizers: dict | None = None, step: int = 0,
-                    meta: dict | None = None, arrays: dict | None = None) -> str:
+                    meta: dict | None = None, arrays: dict | None = None,
+                    require_finite: bool = False) -> str:
     """Write models' and optimizers' state (and ``arrays``) to ``path`` atomically; returns
-    the path. ``meta`` must be JSON-serialisable (numbers, strings, lists, dicts)."""
+    the path. ``meta`` must be JSON-serialisable (numbers, strings, lists, dicts).
+    ``require_finite``: refuse (NonFiniteState, nothing written) when a model's arrays hold
+    NaN or Inf, so a diverged model never replaces a good checkpoint; the arrays are on the
+    host for writing anyway, so the check costs no device sync."""
     out = {}
     info = {"format": FORMAT_VERSION, "step": int(step), "meta": meta or {}, "optimizers": {}}
     for name, model in models.items():
         for key, value in model.state_dict().items():
-            out[f"model/{name}/{key}"] = to_numpy(value)
+            host = to_numpy(value)
+            if require_finite and host.dtype.kind == "f" and not numpy.isfinite(host).all():
+                raise NonFiniteState(f"checkpoint {os.fspath(path)!r} not written: model {name!r} "
+                                     f"holds non-finite values in {key!r}")
+            out[f"model/{name}/{key}"] = host
     for name, opt in (optimizers or {}).items():
         sd = opt.state_dict()
         info["optimizers"][name] = {k: v for k, v in sd.items() if k != "state"}

@@ -12,7 +12,7 @@ Every step the trainer records (as device scalars, fetched in batches):
 
 :func:`check` reads the recent history (on the host, at each flush) and returns
 the warnings that newly apply; each kind is raised once per run, naming the step
-where it started. What each means and what to do: docs/training.md.
+at which it was detected (the end of the window it describes). What each means and what to do: docs/training.md.
 """
 from __future__ import annotations
 
@@ -90,22 +90,23 @@ def check(history: History, objective, already: set, window: int = WINDOW) -> li
         return []
     cols = history.columns
     recent = slice(max(0, n - window), n)
-    step = int(cols["step"][recent.start])
+    step = int(cols["step"][-1])          # where the condition was detected
     found = []
 
     def warn(kind, message):
         if kind not in already:
             found.append(Warning_(step, kind, message))
 
-    logistic = objective.needs_discriminator and not objective.critic
-    if logistic:
+    if objective.needs_discriminator and getattr(objective, "nonnegative_d_loss", False):
         d = _mean(cols["d_loss"][recent])
         if d < 0.01:
             warn("d_loss_zero",
                  f"D's loss has collapsed to ~0 (mean {d:.2g} over the last {n - recent.start} "
-                 f"steps): D separates real from fake perfectly, so G's gradient vanishes "
-                 f"(minimax) or carries no information; weaken D (lower its learning rate, "
-                 f"fewer units, label smoothing) or use the non-saturating loss")
+                 f"steps): D separates real from fake perfectly, so it stops learning and G's "
+                 f"gradient vanishes (minimax) or tells it little; weaken D (lower its learning "
+                 f"rate, fewer units, fewer D steps) or use the non-saturating loss")
+    logistic = objective.needs_discriminator and not objective.critic
+    if logistic:
         half = (n - recent.start) // 2
         f1 = _mean(cols["d_fake"][recent.start:recent.start + half])
         f2 = _mean(cols["d_fake"][recent.start + half:n])
@@ -129,5 +130,5 @@ def check(history: History, objective, already: set, window: int = WINDOW) -> li
         warn("mode_collapse",
              f"sample diversity has collapsed: the generated batch spreads {div:.1%} as much "
              f"as the real batch (mode collapse); try a lower learning rate, the non-saturating "
-             f"or Wasserstein-GP objective, minibatch packing or the MMD matching network")
+             f"or Wasserstein-GP objective, packing (--pack) or the MMD matching network")
     return found

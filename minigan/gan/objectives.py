@@ -18,7 +18,7 @@ Each objective also says how its D output is read: ``threshold`` (an output
 above it means "real", for D's accuracy; None for Wasserstein critics, whose
 scores have no fixed origin) and ``critic`` (a Wasserstein-type score whose
 mean difference estimates a distance). ``defaults`` are the optimizer settings
-and critic steps of the paper that introduced it.
+and critic steps used with it (the introducing paper's where it gave them).
 """
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ class Objective:
     threshold: float | None = 0.0
     needs_discriminator = True
     penalty = None               # WGAN-GP's gradient penalty plugs in here (a callable)
-    # the paper's optimizer for D and G, and D steps per G step
+    nonnegative_d_loss = False   # D's loss is >= 0 and 0 means D has won (logistic, LSGAN, hinge)
+    # the optimizer for D and G and the D steps per G step used with this objective (the
+    # introducing paper's where it gave them; otherwise DCGAN's Adam(2e-4, (0.5, 0.999)))
     defaults = dict(optimizer="adam", lr=2e-4, betas=(0.5, 0.999), n_critic=1)
 
     def d_real(self, real_out):  # pragma: no cover - abstract
@@ -54,6 +56,9 @@ class Objective:
     def after_d_step(self, D) -> None:
         """Called after every D update (WGAN clips D's weights here)."""
 
+    def check_critic(self, D) -> None:
+        """Raise ValueError when ``D`` cannot be trained with this objective (WGAN-GP: batch norm)."""
+
     def config(self) -> dict:
         """The objective's own settings, for checkpoints and metrics."""
         return {"name": self.name}
@@ -65,6 +70,7 @@ class Objective:
 
 class _LogisticD(Objective):
     """D is a logistic classifier: L_D = BCE(real, 1) + BCE(fake, 0)."""
+    nonnegative_d_loss = True
 
     def d_real(self, real_out):
         return losses.bce_with_logits(real_out, 1.0)
@@ -94,6 +100,7 @@ class LeastSquares(Objective):
     L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2],  L_G = 1/2 E[(D(G(z)) - 1)^2]."""
     name = "lsgan"
     threshold = 0.5
+    nonnegative_d_loss = True
 
     def d_real(self, real_out):
         return losses.least_squares(real_out, 1.0)
@@ -110,6 +117,7 @@ class Hinge(Objective):
     L_G = -E[D(G(z))]."""
     name = "hinge"
     critic = True
+    nonnegative_d_loss = True
 
     def d_real(self, real_out):
         return losses.hinge(real_out, -1)
@@ -159,6 +167,30 @@ class Wasserstein(Objective):
         return {"name": self.name, "clip_value": self.clip_value}
 
 
+class WassersteinGP(Wasserstein):
+    """WGAN-GP (Gulrajani et al., 2017): the Wasserstein critic without clipping, kept near
+    1-Lipschitz by the penalty lambda E[(|grad_x D(x_hat)| - 1)^2] on random interpolates
+    x_hat of real and fake samples, whose exact gradient a hand-written double backward
+    computes (minigan.gan.penalty, docs/math/gradient_penalty.md). The paper's settings:
+    lambda = 10, 5 critic steps, Adam(1e-4, betas (0.5, 0.9)). The critic may not contain
+    batch norm (the penalty is per sample)."""
+    name = "wgan-gp"
+    defaults = dict(optimizer="adam", lr=1e-4, betas=(0.5, 0.9), n_critic=5)
+
+    def __init__(self, lambda_gp: float = 10.0):
+        super().__init__(clip_value=None)
+        from .penalty import GradientPenalty
+        self.penalty = GradientPenalty(lambda_gp)
+        self.lambda_gp = self.penalty.lam
+
+    def check_critic(self, D) -> None:
+        from .penalty import check_critic
+        check_critic(D)
+
+    def config(self) -> dict:
+        return {"name": self.name, "lambda_gp": self.lambda_gp}
+
+
 class MMD(Objective):
     """The generative moment matching network (Li, Swersky & Zemel, 2015; Dziugaite et al.,
     2015): no discriminator; G descends the unbiased MMD^2 between a generated and a real
@@ -193,15 +225,17 @@ class MMD(Objective):
         return {"name": self.name, "bandwidths": list(self.bandwidths)}
 
 
-OBJECTIVES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge, Wasserstein, MMD)}
+OBJECTIVES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge, Wasserstein,
+                                        WassersteinGP, MMD)}
 ALIASES = {"non-saturating": "nonsaturating", "ns": "nonsaturating", "vanilla": "minimax",
            "least-squares": "lsgan", "ls": "lsgan", "wasserstein": "wgan", "gmn": "mmd",
-           "gmmn": "mmd"}
+           "gmmn": "mmd", "wgangp": "wgan-gp", "wgan_gp": "wgan-gp"}
 
 
 def get_objective(name: str, **kwargs) -> Objective:
     """An objective by name (``OBJECTIVES`` or an alias such as "wasserstein"); keyword
-    arguments go to its constructor (``clip_value`` for wgan, ``bandwidths`` for mmd)."""
+    arguments go to its constructor (``clip_value`` for wgan, ``lambda_gp`` for wgan-gp,
+    ``bandwidths`` for mmd)."""
     key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
     if key not in OBJECTIVES:
         raise ValueError(f"unknown GAN objective {name!r}; choose one of {sorted(OBJECTIVES)}")

@@ -43,7 +43,7 @@ from .. import backend as B
 from ..nn.module import Module, frozen
 from ..optim import Optimizer
 from . import diagnostics
-from .checkpoint import load_checkpoint, restore, save_checkpoint
+from .checkpoint import NonFiniteState, load_checkpoint, restore, save_checkpoint
 from .conditioning import one_hot, strip_labels, with_labels
 from .diagnostics import COLUMNS, History
 from .objectives import Objective
@@ -112,7 +112,7 @@ class GANTrainer:
                  label_rng=None, checkpoint_path: str | None = None, checkpoint_every: int = 0,
                  meta: dict | None = None, check_every: int = 100, flush_seconds: float = 1.0,
                  grad_norms: bool = True, state: dict | None = None, ema=None,
-                 log: Callable | None = None):
+                 log: Callable | None = None, penalty_rng=None):
         where = "GANTrainer"
         if not isinstance(objective, Objective):
             raise TypeError(f"{where}: objective must be a minigan.gan Objective, got "
@@ -145,6 +145,10 @@ class GANTrainer:
         self.g_opt, self.d_opt = g_opt, d_opt
         self.sample_real, self.sample_noise = sample_real, sample_noise
         self.label_rng = label_rng if label_rng is not None else (B.default_rng() if n_classes else None)
+        # the interpolation weights of a gradient penalty
+        self.penalty_rng = penalty_rng if penalty_rng is not None else B.default_rng()
+        if D is not None:
+            objective.check_critic(D)
         self.checkpoint_path = checkpoint_path
         self.meta = meta or {}
         self.grad_norms = bool(grad_norms)
@@ -174,14 +178,16 @@ class GANTrainer:
                              "return (data, labels)")
         return x, (one_hot(y, self.n_classes, x.dtype) if self.n_classes else None)
 
-    def _fake_batch(self, keep_for_g: bool):
-        """G's samples for fresh noise (and labels); ``keep_for_g`` runs G unfrozen so that
-        the G step can backpropagate through this very forward pass."""
+    def _fake_batch(self, keep_for_g: bool, onehot=None):
+        """G's samples for fresh noise (and labels: drawn, or ``onehot``); ``keep_for_g``
+        runs G unfrozen so that the G step can backpropagate through this forward pass."""
         z = self.sample_noise(self.batch_size)
         oh = None
         if self.n_classes:
-            labels = self.label_rng.integers(0, self.n_classes, size=self.batch_size)
-            oh = one_hot(labels, self.n_classes, z.dtype)
+            if onehot is None:
+                labels = self.label_rng.integers(0, self.n_classes, size=self.batch_size)
+                onehot = one_hot(labels, self.n_classes, z.dtype)
+            oh = onehot.astype(z.dtype, copy=False)
             z = with_labels(z, oh)
         if keep_for_g:
             return self.G.forward(z), oh
@@ -196,7 +202,10 @@ class GANTrainer:
         """One D update; returns its diagnostics as device scalars."""
         obj, D = self.objective, self.D
         x_real, oh_real = self._real_batch()
-        x_fake, oh_fake = self._fake_batch(keep_for_g=keep_fake)
+        # with a gradient penalty the fakes take the real labels, so that interpolates of
+        # real and fake samples have one label each
+        same = oh_real if (obj.penalty is not None and oh_real is not None) else None
+        x_fake, oh_fake = self._fake_batch(keep_for_g=keep_fake, onehot=same)
         self._fake = (x_fake, oh_fake) if keep_fake else None
         self.d_opt.zero_grad()
         # D's loss is a sum of a real term and a fake term, so each half is
@@ -400,8 +409,14 @@ class GANTrainer:
         meta = dict(self.meta)
         meta["trainer"] = {"warnings": self.warnings, "seconds": self.seconds,
                            "state": {k: v.state_dict() for k, v in self.state.items()}}
-        self.last_checkpoint = save_checkpoint(path, models, opts, step=self.step, meta=meta,
-                                               arrays=arrays)
+        try:
+            self.last_checkpoint = save_checkpoint(path, models, opts, step=self.step, meta=meta,
+                                                   arrays=arrays, require_finite=True)
+        except NonFiniteState as exc:
+            kept = (f"the last good checkpoint {self.last_checkpoint!r} is kept"
+                    if self.last_checkpoint else "no checkpoint had been written")
+            raise TrainingDiverged(f"training diverged by step {self.step}: {exc}; {kept}",
+                                   self.step, self.last_checkpoint) from None
         return self.last_checkpoint
 
     def resume(self, path) -> int:

@@ -11,6 +11,7 @@ from .module import Module
 class _Activation(Module):
     _fwd = None
     _bwd = None
+    _dbl = None                      # the second-order pass (double backward)
 
     def __init__(self):
         super().__init__()
@@ -31,21 +32,37 @@ class _Activation(Module):
         self._cache = None
         return type(self)._bwd(dy, cache)
 
+    def grad_input(self, dy):
+        """dx = f'(x) dy, keeping the cache for double_backward (docs/math/gradient_penalty.md)."""
+        cache = self._require_cache(self._cache)
+        self._check_dy(dy, *self._out)
+        self._gi_dy = dy
+        return type(self)._bwd(dy, cache)
+
+    def double_backward(self, a):
+        """(f'(x) a, a dy f''(x)): the tangent and the second-order term (None if f'' = 0)."""
+        cache = self._require_cache(self._cache)
+        return type(self)._dbl(a, self._stored_dy(), cache)
+
 
 class ReLU(_Activation):
     _fwd, _bwd = staticmethod(A.relu_forward), staticmethod(A.relu_backward)
+    _dbl = staticmethod(A.relu_double_backward)
 
 
 class Tanh(_Activation):
     _fwd, _bwd = staticmethod(A.tanh_forward), staticmethod(A.tanh_backward)
+    _dbl = staticmethod(A.tanh_double_backward)
 
 
 class Sigmoid(_Activation):
     _fwd, _bwd = staticmethod(A.sigmoid_forward), staticmethod(A.sigmoid_backward)
+    _dbl = staticmethod(A.sigmoid_double_backward)
 
 
 class LeakyReLU(_Activation):
     _fwd, _bwd = staticmethod(A.leaky_relu_forward), staticmethod(A.leaky_relu_backward)
+    _dbl = staticmethod(A.leaky_relu_double_backward)
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
@@ -61,6 +78,7 @@ class LeakyReLU(_Activation):
 
 class ELU(_Activation):
     _fwd, _bwd = staticmethod(A.elu_forward), staticmethod(A.elu_backward)
+    _dbl = staticmethod(A.elu_double_backward)
 
     def __init__(self, alpha: float = 1.0):
         super().__init__()

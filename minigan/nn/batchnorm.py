@@ -90,6 +90,17 @@ class _BatchNorm(Module):
         return dx
 
 
+    def grad_input(self, dy):
+        raise ValueError(
+            f"{self._label()} cannot be part of a critic trained with a gradient penalty: the "
+            f"penalty constrains |dD(x)/dx| for each sample x on its own, but batch norm "
+            f"normalises with the batch's statistics, so each output depends on every sample "
+            f"of the batch and the per-sample gradient is not what the critic computes; "
+            f"build the critic without batch norm (e.g. dcgan28_discriminator(batchnorm=False))")
+
+    double_backward = grad_input
+
+
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C."""
     _ranks = (2, 3)

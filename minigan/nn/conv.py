@@ -75,6 +75,28 @@ class _ConvNd(Module):
                           what=f"(N, {self.in_channels}, H, W)")
         return self.bias.data if self.bias is not None else None
 
+    def _grad_input_with(self, op_backward, dy):
+        cache = self._require_cache(self._cache)
+        p = self.weight.data
+        self._check_dy(dy, self._out_shape, p.dtype, B.backend_of(p))
+        self._gi_dy = dy
+        dx, _, _ = op_backward(dy, cache, param_grads=False)
+        return dx
+
+    def _double_backward_with(self, op_forward, op_backward, a, **geometry):
+        """The backward dx = A(W)^T dy is linear in dy and W: its tangent is the forward
+        map without bias, J a = A(W) a, and its weight term d<a, A^T dy>/dW = d<A a, dy>/dW is
+        the weight gradient of the forward map at input a and upstream dy (fresh scratch
+        arrays: the workspace still holds the forward's, which backward needs)."""
+        self._require_cache(self._cache)
+        want_w = self._wants_grad(self.weight)
+        Ja, cache_a = op_forward(a, self.weight.data, None, **geometry, where=self._label(),
+                                 ws=None, **{self._keep_flag: want_w})
+        if want_w:
+            _, dW, _ = op_backward(self._stored_dy(), cache_a, param_grads=True, input_grad=False)
+            self.weight.grad += dW
+        return Ja, None
+
     def _backward_with(self, op_backward, dy):
         cache = self._take_cache(dy, self._out_shape)
         want_w, want_b = self._trains_params(), self._wants_grad(self.bias)
@@ -114,6 +136,15 @@ class Conv2d(_ConvNd):
     def backward(self, dy):
         return self._backward_with(conv2d_backward, dy)
 
+    _keep_flag = "keep_cols"
+
+    def grad_input(self, dy):
+        return self._grad_input_with(conv2d_backward, dy)
+
+    def double_backward(self, a):
+        return self._double_backward_with(conv2d_forward, conv2d_backward, a, stride=self.stride,
+                                          padding=self.padding, dilation=self.dilation)
+
 
 class ConvTranspose2d(_ConvNd):
     """2-D transposed convolution (the adjoint of Conv2d). x (N, in, H, W) -> y (N, out, Ho, Wo);
@@ -146,3 +177,13 @@ class ConvTranspose2d(_ConvNd):
 
     def backward(self, dy):
         return self._backward_with(conv_transpose2d_backward, dy)
+
+    _keep_flag = "keep_input"
+
+    def grad_input(self, dy):
+        return self._grad_input_with(conv_transpose2d_backward, dy)
+
+    def double_backward(self, a):
+        return self._double_backward_with(
+            conv_transpose2d_forward, conv_transpose2d_backward, a, stride=self.stride,
+            padding=self.padding, output_padding=self.output_padding, dilation=self.dilation)

@@ -55,3 +55,20 @@ class Linear(Module):
         if want_b:
             self.bias.grad += db
         return dx
+
+    def grad_input(self, dy):
+        """dx = dy W, touching no parameter gradient (the first half of the gradient
+        penalty's second-order pass, docs/math/gradient_penalty.md)."""
+        cache = self._require_cache(self._cache)
+        x, W = cache[0], cache[1]
+        self._check_dy(dy, (x.shape[0], self.out_features), W.dtype, B.backend_of(W))
+        self._gi_dy = dy
+        return dy @ W
+
+    def double_backward(self, a):
+        """The backward dx = dy W is linear in dy and in W: its tangent is J a = a W^T, its
+        weight term d<a, dy W>/dW = dy^T a, and no second-order term in x."""
+        x, W, _ = self._require_cache(self._cache)
+        if self._wants_grad(self.weight):
+            self.weight.grad += self._stored_dy().T @ a
+        return a @ W.T, None

@@ -20,6 +20,10 @@ import numpy
 from .. import backend as B
 
 
+SECOND_ORDER_LAYERS = ("Linear, Conv2d, ConvTranspose2d, Flatten, Unflatten, Pack, ReLU, LeakyReLU, "
+                       "Tanh, Sigmoid, ELU, SpectralNorm and Sequential")
+
+
 class Parameter:
     """A trainable array and its accumulated gradient (same shape, dtype, device)."""
 
@@ -227,6 +231,31 @@ class Module:
     def backward(self, dy):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
+    # ------------------------------------------------------------ second order
+    # The gradient penalty of WGAN-GP needs dP/dtheta for P = P(dD/dx): a backward pass
+    # through the backward pass. Three calls after one forward (docs/math/gradient_penalty.md):
+    #   g = grad_input(dy)        dL/dx, touching no parameter gradient, keeping the caches
+    #   a_out, s = double_backward(a)   a = dP/dg: returns the adjoint of dy (= J a) and the
+    #                             second-order term s = dP/dx through the backward pass (None
+    #                             where it vanishes), and adds dP/dtheta of the backward pass
+    #   backward(b)               the ordinary backward, for the part of dP/d(output) that
+    #                             reaches through the forward pass (Sequential drives it)
+    def grad_input(self, dy):
+        raise NotImplementedError(
+            f"{self._label()} has no second-order pass, so it cannot be part of a critic trained "
+            f"with a gradient penalty; such a critic can contain {SECOND_ORDER_LAYERS}")
+
+    def double_backward(self, a):
+        raise NotImplementedError(
+            f"{self._label()} has no second-order pass, so it cannot be part of a critic trained "
+            f"with a gradient penalty; such a critic can contain {SECOND_ORDER_LAYERS}")
+
+    def _stored_dy(self):
+        dy = getattr(self, "_gi_dy", None)
+        if dy is None:
+            raise RuntimeError(f"{self._label()}.double_backward called before grad_input")
+        return dy
+
     # ------------------------------------------------------------ checks
     def _backend(self) -> str | None:
         """The backend of the layer's parameters; None for a parameterless layer, which
@@ -351,6 +380,31 @@ class Sequential(Module):
         for layer in reversed(self._modules.values()):
             dy = layer.backward(dy)
         return dy
+
+    def grad_input(self, dy):
+        for layer in reversed(self._modules.values()):
+            dy = layer.grad_input(dy)
+        return dy
+
+    def double_backward(self, a):
+        """Second-order pass through the chain (docs/math/gradient_penalty.md): the adjoints
+        a go up through each layer's tangent map (collecting each layer's terms dP/dtheta
+        and second-order terms s_l), then the s_l come back down through the ordinary
+        backward passes (collecting the forward path's dP/dtheta). Returns (J a, s) for
+        the whole chain."""
+        layers = list(self._modules.values())
+        terms = []
+        for layer in layers:
+            a, s = layer.double_backward(a)
+            terms.append(s)
+        b = None                     # dP/d(input of layer i), through the forward pass
+        for i in reversed(range(len(layers))):
+            s = terms[i]
+            if s is not None:
+                b = s if b is None else b + s
+            if i > 0 and b is not None:
+                b = layers[i - 1].backward(b)
+        return a, b
 
 
 @contextmanager

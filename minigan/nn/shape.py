@@ -45,6 +45,15 @@ class Flatten(Module):
         self._shape = None
         return dy.reshape(shape)
 
+    def grad_input(self, dy):
+        shape = self._require_cache(self._shape)
+        self._check_dy(dy, *self._out)
+        return dy.reshape(shape)
+
+    def double_backward(self, a):
+        """A reshape is linear: the tangent is the same reshape, no second-order term."""
+        return a.reshape(self._out[0]), None
+
 
 class Unflatten(Module):
     """Split dimension ``dim`` into ``unflattened_size`` (PyTorch's signature), e.g.
@@ -87,3 +96,54 @@ class Unflatten(Module):
         self._check_dy(dy, *self._out)
         self._shape = None
         return dy.reshape(shape)
+
+    def grad_input(self, dy):
+        shape = self._require_cache(self._shape)
+        self._check_dy(dy, *self._out)
+        return dy.reshape(shape)
+
+    def double_backward(self, a):
+        """A reshape is linear: the tangent is the same reshape, no second-order term."""
+        return a.reshape(self._out[0]), None
+
+
+class Pack(Module):
+    """PacGAN's packing (Lin et al., 2018): the discriminator judges ``m`` samples at once.
+    (N, d) -> (N/m, m d) and (N, C, H, W) -> (N/m, m C, H, W): consecutive samples are
+    concatenated along the features (channels). Put it first in D (its next layer takes
+    m times the inputs). Backward is the reverse reshape. Math: docs/math/spectral_norm.md
+    ("Packing")."""
+
+    def __init__(self, m: int):
+        super().__init__()
+        if isinstance(m, bool) or not isinstance(m, (int, numpy.integer)) or m < 1:
+            raise ValueError(f"Pack: m must be a positive int, got {m!r}")
+        self.m = int(m)
+        self._shape = None
+
+    def extra_repr(self) -> str:
+        return f"{self.m}"
+
+    def forward(self, x):
+        self._check_input(x)
+        if x.ndim < 2 or x.shape[0] % self.m:
+            raise ValueError(f"{self._label()}: expected a batch divisible into packs of {self.m}, "
+                             f"got shape {tuple(x.shape)}")
+        self._shape = x.shape
+        y = x.reshape((x.shape[0] // self.m, self.m * x.shape[1]) + x.shape[2:])
+        self._out = (y.shape, y.dtype, B.backend_of(y))
+        return y
+
+    def backward(self, dy):
+        shape = self._require_cache(self._shape)
+        self._check_dy(dy, *self._out)
+        self._shape = None
+        return dy.reshape(shape)
+
+    def grad_input(self, dy):
+        shape = self._require_cache(self._shape)
+        self._check_dy(dy, *self._out)
+        return dy.reshape(shape)
+
+    def double_backward(self, a):
+        return a.reshape(self._out[0]), None

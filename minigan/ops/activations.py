@@ -19,6 +19,13 @@ def relu_backward(dy, y):
     return dy * (y > 0)
 
 
+def relu_double_backward(a, dy, y):
+    """The backward dx = f'(x) dy, differentiated (docs/math/gradient_penalty.md):
+    returns (f'(x) a, a dy f''(x)) = (the tangent of a, the second-order term), with
+    f'' = 0 almost everywhere for a piecewise-linear f: the term is None."""
+    return relu_backward(a, y), None
+
+
 def leaky_relu_forward(x, negative_slope=0.01):
     """y = x for x > 0, slope * x otherwise, i.e. max(x, slope x) for slope <= 1
     (min for slope > 1): one pass, no branch per element."""
@@ -26,6 +33,11 @@ def leaky_relu_forward(x, negative_slope=0.01):
     sx = x * negative_slope
     y = xp.maximum(x, sx, out=sx) if negative_slope <= 1 else xp.minimum(x, sx, out=sx)
     return y, (y, negative_slope)
+
+
+def leaky_relu_double_backward(a, dy, cache):
+    """(f'(x) a, None): piecewise linear, so f'' = 0 and no second-order term."""
+    return leaky_relu_backward(a, cache), None
 
 
 def leaky_relu_backward(dy, cache):
@@ -52,6 +64,12 @@ def tanh_backward(dy, y):
     return dy * (1 - y * y)
 
 
+def tanh_double_backward(a, dy, y):
+    """(tanh'(x) a, a dy tanh''(x)) with tanh''(x) = -2 y (1 - y^2)."""
+    d1 = 1 - y * y
+    return a * d1, a * dy * (-2 * y * d1)
+
+
 def sigmoid_forward(x):
     """sigma(x) = 1 / (1 + e^-x), computed as e^min(x, 0) / (1 + e^-|x|).
 
@@ -71,6 +89,12 @@ def sigmoid_forward(x):
 def sigmoid_backward(dy, y):
     """sigma'(x) = sigma(x) (1 - sigma(x)) = y (1 - y)."""
     return dy * y * (1 - y)
+
+
+def sigmoid_double_backward(a, dy, y):
+    """(sigma'(x) a, a dy sigma''(x)) with sigma'' = y (1 - y) (1 - 2 y)."""
+    d1 = y * (1 - y)
+    return a * d1, a * dy * (d1 * (1 - 2 * y))
 
 
 def elu_forward(x, alpha=1.0):
@@ -94,3 +118,13 @@ def elu_backward(dy, cache):
     g += (1 - alpha) * (y > 0).astype(dy.dtype)
     g *= dy
     return g
+
+
+def elu_double_backward(a, dy, cache):
+    """(f'(x) a, a dy f''(x)): for x > 0 f' = 1, f'' = 0; for x <= 0 f' = f'' = alpha e^x
+    = y + alpha, i.e. f'' = min(y, 0) + alpha [y <= 0]."""
+    y, alpha = cache
+    xp = array_module(a)
+    d2 = xp.minimum(y, 0)
+    d2 += alpha * (y <= 0).astype(a.dtype)
+    return elu_backward(a, cache), a * dy * d2

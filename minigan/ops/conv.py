@@ -65,23 +65,27 @@ def conv2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     return y, cache
 
 
-def conv2d_backward(dy, cache, param_grads: bool = True):
+def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True):
     """dy (N, O, Ho, Wo) -> (dx (N, C, H, W), dW (O, C, kh, kw), db (O,)).
 
         dy_rows = dy as (N*Ho*Wo, O)
         dx = col2im(dy_rows Wc)          dW = dy_rows^T cols          db = sum_rows dy_rows
 
     With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
-    and reduction are skipped.  See docs/math/conv.md.
+    and reduction are skipped; with ``input_grad=False`` dx is None and its GEMM and
+    col2im are skipped (the gradient penalty's weight term needs only dW).
+    See docs/math/conv.md.
     """
     x_shape, w_shape, cols, Wc, has_b, g, out_size, ws = cache
     O = w_shape[0]
     xp = B.array_module(dy)
     # Free when dy is channel-last memory (the output of a conv); one copy otherwise.
     dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, O)
-    dcols = scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
-    xp.matmul(dy_rows, Wc, out=dcols)
-    dx = col2im(dcols, x_shape, g, out_size)
+    dx = None
+    if input_grad:
+        dcols = scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
+        xp.matmul(dy_rows, Wc, out=dcols)
+        dx = col2im(dcols, x_shape, g, out_size)
     if not param_grads:
         return dx, None, None
     if cols is None:

@@ -83,19 +83,20 @@ def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output
     return y, cache
 
 
-def conv_transpose2d_backward(dy, cache, param_grads: bool = True):
+def conv_transpose2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True):
     """dy (N, Cout, Ho, Wo) -> (dx (N, Cin, H, W), dW (Cin, Cout, kh, kw), db (Cout,)).
 
         cols = im2col(dy) (N*H*W, kh*kw*Cout)
         dx = cols Wc^T       dW = x_rows^T cols       db = sum_{n,h,w} dy
 
     With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
-    and reduction are skipped.  See docs/math/conv_transpose.md.
+    and reduction are skipped; with ``input_grad=False`` dx is None (its GEMM skipped).
+    See docs/math/conv_transpose.md.
     """
     x_shape, w_shape, x_rows, Wc, has_b, g, _, ws = cache
     N, Cin, H, Wd = x_shape
     cols = im2col(dy, g, out_size=(H, Wd), ws=ws, name="dycols")   # one row per input pixel
-    dx = (cols @ Wc.T).reshape(N, H, Wd, Cin).transpose(0, 3, 1, 2)
+    dx = (cols @ Wc.T).reshape(N, H, Wd, Cin).transpose(0, 3, 1, 2) if input_grad else None
     if not param_grads:
         return dx, None, None
     if x_rows is None:

@@ -24,7 +24,7 @@ from .. import backend as B
 from ..gan.checkpoint import CheckpointError, load_checkpoint
 from .build import TOY, MissingData, build, build_models, generate, linear_decay, toy_target
 from .config import DEFAULT_PRESET, PRESETS, Config, check, resolve
-from .report import evaluate, mmd_at_start, picture_samples, write_pictures
+from .report import averaged, evaluate, mmd_at_start, picture_samples, write_pictures
 
 __all__ = ["PRESETS", "DEFAULT_PRESET", "Config", "ConfigError", "run", "sample", "gaussian1d",
            "MissingData", "checkpoint_in",
@@ -136,7 +136,8 @@ def run(name: str | None = DEFAULT_PRESET, out: str | None = None, steps: int | 
     snapshots = []
 
     def snapshot():
-        x = generate(tr.G, cfg, n_snap, B.RNG(SNAPSHOT_SEED), snap_labels, exp.n_classes)
+        with averaged(exp):
+            x = generate(tr.G, cfg, n_snap, B.RNG(SNAPSHOT_SEED), snap_labels, exp.n_classes)
         snapshots.append((tr.step, x))
 
     tr.extra_arrays = lambda: {f"snapshot/{s}": x for s, x in snapshots}
@@ -223,6 +224,11 @@ def sample(checkpoint, n: int, out: str, label: int | None = None, seed: int = 0
     G, _ = build_models(cfg, k)
     try:
         G.load_state_dict(ck["models"]["G"])
+        # a run that keeps a weight average draws with it (as its metrics and pictures do)
+        ema = {name: ck["arrays"][f"ema/{name}"] for name, _ in G.named_parameters()
+               if f"ema/{name}" in ck["arrays"]}
+        if ema:
+            G.load_state_dict(ema, strict=False)
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(path, f"its generator does not fit preset {cfg.preset!r}: {exc}") from None
     labels = None

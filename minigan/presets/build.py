@@ -62,16 +62,23 @@ def data_dim(cfg: Config) -> int:
 
 def build_models(cfg: Config, n_classes: int = 0):
     """(G, D) for the config (D is None for the matching network). The current backend's
-    default generator must be seeded first (B.seed) for reproducible weights."""
-    k = n_classes
+    default generator must be seeded first (B.seed) for reproducible weights.
+
+    D takes ``pack`` samples at once (PacGAN: nn.Pack first, its first layer ``pack`` times
+    wider); a gradient-penalty critic has no batch norm; ``spectral_norm`` wraps every D
+    layer with weights in nn.SpectralNorm."""
+    k, m = n_classes, cfg.pack
+    no_bn = cfg.objective == "wgan-gp"
     if cfg.model == "mlp":
         d = data_dim(cfg)
         G = mlp([cfg.latent_dim + k, cfg.hidden, cfg.hidden, d], cfg.g_activation)
-        D = mlp([d + k, cfg.hidden, cfg.hidden, 1], cfg.d_activation)
+        D = mlp([m * (d + k), cfg.hidden, cfg.hidden, 1], cfg.d_activation)
     elif cfg.model == "dcgan8":
-        G, D = dcgan8_generator(cfg.latent_dim, n_classes=k), dcgan8_discriminator(n_classes=k)
+        G = dcgan8_generator(cfg.latent_dim, n_classes=k)
+        D = dcgan8_discriminator(channels=m, n_classes=m * k, batchnorm=not no_bn)
     elif cfg.model == "dcgan28":
-        G, D = dcgan28_generator(cfg.latent_dim, n_classes=k), dcgan28_discriminator(n_classes=k)
+        G = dcgan28_generator(cfg.latent_dim, n_classes=k)
+        D = dcgan28_discriminator(channels=m, n_classes=m * k, batchnorm=not no_bn)
     elif cfg.model == "gmn":
         # Li et al.'s GMMN for MNIST: 64-256-256-1024 ReLU units (tanh output in [-1, 1])
         G = nn.Sequential(*mlp([cfg.latent_dim + k, 64, 256, 256, 1024, 784], "relu", "tanh"),
@@ -80,7 +87,12 @@ def build_models(cfg: Config, n_classes: int = 0):
     else:
         raise ValueError(f"{cfg.preset}: unknown model {cfg.model!r}")
     if get_objective(cfg.objective).needs_discriminator is False:
-        D = None
+        return G, None
+    if cfg.spectral_norm:
+        D = nn.Sequential(*(nn.SpectralNorm(layer) if isinstance(
+            layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)) else layer for layer in D))
+    if m > 1:
+        D = nn.Sequential(nn.Pack(m), *D)
     return G, D
 
 
@@ -95,6 +107,8 @@ def make_optimizer(cfg: Config, params, lr):
 def make_objective(cfg: Config):
     if cfg.objective == "wgan":
         return get_objective("wgan", clip_value=cfg.clip_value)
+    if cfg.objective == "wgan-gp":
+        return get_objective("wgan-gp", lambda_gp=cfg.lambda_gp)
     if cfg.objective == "mmd":
         return get_objective("mmd", bandwidths=cfg.bandwidths)
     return get_objective(cfg.objective)
@@ -132,6 +146,8 @@ def build(cfg: Config, out: str | None, progress_log=None) -> Experiment:
     if exp.n_classes:
         label_rng = B.RNG(cfg.seed + 1)
         state["labels"] = label_rng
+    penalty_rng = B.RNG(cfg.seed + 2)
+    state["penalty"] = penalty_rng
     if cfg.noise == "uniform":
         sample_noise = lambda n: rng.random((n, cfg.latent_dim))            # noqa: E731
     else:
@@ -142,7 +158,8 @@ def build(cfg: Config, out: str | None, progress_log=None) -> Experiment:
         label_rng=label_rng,
         checkpoint_path=None if out is None else os.path.join(out, "checkpoint.npz"),
         checkpoint_every=cfg.checkpoint_every, meta={"preset": cfg.preset, "config": cfg.as_dict()},
-        state=state, log=progress_log, ema=EMA(G, cfg.ema) if cfg.ema > 0 else None)
+        state=state, log=progress_log, ema=EMA(G, cfg.ema) if cfg.ema > 0 else None,
+        penalty_rng=penalty_rng)
     return exp
 
 
@@ -171,7 +188,7 @@ def linear_decay(schedule, total_steps: int):
     value to 0 over ``total_steps``; ``schedule`` is [(optimizer, start lr), ...]. Damping
     the step size at the end of training stops the D/G oscillation that otherwise leaves
     a GAN wherever the last swing put it. A function of the step only, so a resumed run
-    follows the same schedule."""
+    follows the same schedule (stretched over the new total when --steps changes on resume)."""
     def callback(trainer):
         frac = max(0.0, 1.0 - trainer.step / total_steps)
         for opt, lr0 in schedule:

@@ -31,6 +31,9 @@ class Config:
     beta2: float | None = None
     n_critic: int | None = None
     clip_value: float = 0.01        # WGAN's weight clipping
+    lambda_gp: float = 10.0         # WGAN-GP's penalty weight
+    spectral_norm: bool = False     # spectral normalisation of every D layer with weights
+    pack: int = 1                   # PacGAN: D judges this many samples at once
     lr_decay: bool = False          # linear decay of both learning rates to 0
     ema: float = 0.0                # > 0: evaluate and sample G's exponential moving average
     latent_dim: int = 100
@@ -39,8 +42,8 @@ class Config:
     g_activation: str = "relu"
     d_activation: str = "leaky_relu"
     conditional: bool = False
-    bandwidths: tuple = (2.0, 5.0, 10.0, 20.0, 40.0, 80.0)   # MMD kernel widths
-    sample_every: int = 0           # steps between GIF frames (0: 20 frames per run)
+    bandwidths: tuple | None = None  # MMD kernel widths (None: the data set's, see BANDWIDTHS)
+    sample_every: int = 0           # steps between GIF frames (0: about 12 frames per run)
     eval_samples: int = 2500
     checkpoint_every: int = 500
     seed: int = 0
@@ -49,7 +52,7 @@ class Config:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d["bandwidths"] = list(self.bandwidths)
+        d["bandwidths"] = None if self.bandwidths is None else list(self.bandwidths)
         return d
 
     @classmethod
@@ -59,7 +62,7 @@ class Config:
         if unknown:
             raise ValueError(f"config: unknown fields {unknown}")
         d = dict(d)
-        if "bandwidths" in d:
+        if d.get("bandwidths") is not None:
             d["bandwidths"] = tuple(d["bandwidths"])
         return cls(**d)
 
@@ -88,6 +91,8 @@ def resolve(cfg: Config, explicit: set = frozenset()) -> Config:
             updates[f] = betas[i]
     if "lr_d" not in explicit and not (keep and cfg.lr_d is not None):
         updates["lr_d"] = None
+    if cfg.bandwidths is None:
+        updates["bandwidths"] = BANDWIDTHS.get(cfg.data, (1.0, 2.0, 5.0))
     out = replace(cfg, **updates)
     check(out)
     return out
@@ -123,6 +128,16 @@ def check(cfg: Config) -> None:
     number("beta2", 0.0, 1.0, open_hi=True, allow_none=True)
     number("clip_value", 0.0)
     number("ema", 0.0, 1.0, open_hi=True)
+    number("lambda_gp", 0.0)
+    count("pack", 1)
+    if cfg.batch_size % cfg.pack:
+        raise ValueError(f"{cfg.preset}: batch_size {cfg.batch_size} must be a multiple of pack {cfg.pack}")
+    if cfg.model == "gmn" and objective_name(cfg.objective) != "mmd":
+        raise ValueError(f"{cfg.preset}: the gmn model has no discriminator; it trains with the "
+                         f"mmd objective only (got {cfg.objective!r})")
+    if objective_name(cfg.objective) == "mmd" and (cfg.pack > 1 or cfg.spectral_norm):
+        raise ValueError(f"{cfg.preset}: pack and spectral_norm change the discriminator, which the "
+                         f"mmd objective does not have")
     if cfg.optimizer not in (None, "adam", "rmsprop", "sgd"):
         raise ValueError(f"{cfg.preset}: optimizer must be adam, rmsprop or sgd, got {cfg.optimizer!r}")
     if cfg.noise not in ("normal", "uniform"):
@@ -171,9 +186,15 @@ PRESETS = {c.preset: c for c in (
            objective="lsgan", steps=2000, batch_size=64, latent_dim=100, tuned_for=None),
     Config("gmn-mnist", "generative moment matching network (MMD, no discriminator) on 28x28 digits",
            "mnist", "gmn", objective="mmd", steps=2000, batch_size=500, latent_dim=10,
-           optimizer="adam", lr=1e-3, beta1=0.5, beta2=0.999, n_critic=0,
-           bandwidths=(4.0, 10.0, 20.0, 40.0, 80.0, 160.0), tuned_for="mmd"),
+           optimizer="adam", lr=1e-3, beta1=0.5, beta2=0.999, n_critic=0, tuned_for="mmd"),
 )}
 DEFAULT_PRESET = "gaussian1d"
+
+# MMD kernel widths by data set: about the scale of the distances between samples.
+# Images in [-1, 1]: twice Li et al.'s 2..80 for pixels in [0, 1] (distances double).
+BANDWIDTHS = {"mnist": (4.0, 10.0, 20.0, 40.0, 80.0, 160.0), "digits8": (1.0, 2.0, 5.0, 10.0, 20.0),
+              "ring8": (0.02, 0.05, 0.1, 0.2, 0.5, 1.0), "grid25": (0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
+              "gaussian1d": (0.2, 0.5, 1.0, 2.0, 4.0), "gaussian2d": (0.1, 0.25, 0.5, 1.0, 2.0),
+              "gaussian3d": (0.1, 0.25, 0.5, 1.0, 2.0)}
 
 __all__ = ["Config", "PRESETS", "DEFAULT_PRESET", "resolve", "check", "objective_name", "field"]

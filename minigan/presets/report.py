@@ -163,7 +163,13 @@ def picture_samples(exp, x, path, title, labels=None):
 
 
 def write_pictures(exp, out, eval_rng, snapshots, metrics_: dict) -> list:
-    """losses.png, diagnostics.png, samples.png, samples.gif and history.csv in ``out``."""
+    """losses.png, diagnostics.png, samples.png, samples.gif and history.csv in ``out``
+    (samples drawn with G's weight average when the run keeps one)."""
+    with averaged(exp):
+        return _write_pictures(exp, out, eval_rng, snapshots, metrics_)
+
+
+def _write_pictures(exp, out, eval_rng, snapshots, metrics_: dict) -> list:
     cfg, tr = exp.cfg, exp.trainer
     paths = [tr.history.to_csv(os.path.join(out, "history.csv"))]
     paths.append(viz.losses(tr.history, os.path.join(out, "losses.png"),

@@ -1,0 +1,84 @@
+"""WGAN-GP's gradient penalty with its exact gradient, by a hand-written double backward.
+Derivation: docs/math/gradient_penalty.md.
+
+For interpolates x_hat = e x_real + (1 - e) x_fake (e ~ U[0, 1] per sample):
+
+    g_k   = dD(x_hat_k) / dx_hat_k                 one critic output k at a time
+    P     = lambda mean_k (|g_k| - 1)^2
+    dP/dg_k = (2 lambda / K) (|g_k| - 1) g_k / |g_k|
+
+and dP/dtheta follows from a backward pass through the backward pass that computed
+g (``Module.grad_input`` / ``Module.double_backward``): every layer contributes its
+backward pass's parameter term and, for a smooth activation, the second-order term
+f''(x) that piecewise-linear critics do not have. A packed critic (nn.Pack) judges
+m samples per output, so g_k is the gradient over its whole pack.
+"""
+from __future__ import annotations
+
+from ..backend import array_module
+from ..nn.batchnorm import _BatchNorm
+from ..nn.module import Module
+from .conditioning import with_labels
+
+NORM_FLOOR = 1e-12     # |g| = sqrt(|g|^2 + floor): finite at g = 0, negligible elsewhere
+
+
+def check_critic(D: Module) -> None:
+    """ValueError when ``D`` holds a layer the per-sample penalty cannot go through."""
+    for name, m in D.named_modules():
+        if isinstance(m, _BatchNorm):
+            m.grad_input(None)          # raises the explanation, naming the layer
+
+
+def gradient_penalty(D: Module, x, lam: float, width: int | None = None, target: float = 1.0):
+    """P = lam mean_k (|dD/dx_k| - target)^2 for D's input ``x``; adds dP/dtheta into
+    D's parameter gradients and returns P (a 0-d array). ``width``: the gradient is taken
+    over the first ``width`` columns/channels only (the rest are label inputs)."""
+    xp = array_module(x)
+    out = D.forward(x)
+    g = D.grad_input(xp.ones_like(out))
+    gx = g if width is None else g[:, :width]
+    k = out.shape[0]
+    flat = gx.reshape(k, -1)
+    norms = xp.sqrt((flat * flat).sum(axis=1) + NORM_FLOOR)
+    dev = norms - target
+    value = lam * (dev * dev).mean()
+    coef = (2.0 * lam / k) * dev / norms
+    v = (flat * coef[:, None]).reshape(gx.shape)
+    if width is not None:
+        full = xp.zeros_like(g)
+        full[:, :width] = v
+        v = full
+    D.double_backward(v)
+    return value
+
+
+def penalty_value(D: Module, x, lam: float, width: int | None = None, target: float = 1.0):
+    """P alone (forward and first-order pass only): what the tests differentiate numerically."""
+    xp = array_module(x)
+    out = D.forward(x)
+    g = D.grad_input(xp.ones_like(out))
+    gx = g if width is None else g[:, :width]
+    flat = gx.reshape(out.shape[0], -1)
+    dev = xp.sqrt((flat * flat).sum(axis=1) + NORM_FLOOR) - target
+    return lam * (dev * dev).mean()
+
+
+class GradientPenalty:
+    """The ``penalty`` hook of the WGAN-GP objective: interpolates a real and a fake batch
+    and adds lam E[(|grad D| - 1)^2] (and its exact gradient) to D's step."""
+
+    def __init__(self, lam: float = 10.0):
+        if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not 0 <= lam < float("inf"):
+            raise ValueError(f"GradientPenalty: lambda_gp must be a finite number >= 0, got {lam!r}")
+        self.lam = float(lam)
+
+    def __call__(self, trainer, x_real, x_fake, oh_real, oh_fake):
+        n = x_real.shape[0]
+        e = trainer.penalty_rng.random((n,) + (1,) * (x_real.ndim - 1), dtype=x_real.dtype)
+        x_hat = e * x_real + (1 - e) * x_fake
+        if oh_real is not None:
+            # the trainer gives the fakes the real batch's labels, so labels are constants
+            return gradient_penalty(trainer.D, with_labels(x_hat, oh_real), self.lam,
+                                    width=x_hat.shape[1])
+        return gradient_penalty(trainer.D, x_hat, self.lam)

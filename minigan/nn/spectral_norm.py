@@ -1,0 +1,151 @@
+"""nn.SpectralNorm: a Linear, Conv2d or ConvTranspose2d whose weight is divided by its
+largest singular value (Miyato et al., 2018).  Math: docs/math/spectral_norm.md.
+
+    W_mat = W reshaped to (h, w)           (rows: out for Linear/Conv2d, dim 1 of ConvTranspose2d)
+    training:  v <- normalize(W_mat^T u),  u <- normalize(W_mat v)    (power iteration, persistent u)
+    sigma = u^T W_mat v,   W_sn = W / sigma,   y = layer(x; W_sn)
+    backward (u, v held constant, as in PyTorch):
+        dL/dW = (G - <G, W_sn> u v^T) / sigma,   G = dL/dW_sn (the layer's own weight gradient)
+
+Parameters and buffers are named as PyTorch's ``torch.nn.utils.spectral_norm`` names
+them (``weight_orig``, ``bias``, ``weight_u``, ``weight_v``), so state dicts carry over.
+In evaluation mode u and v stay fixed. The second-order pass of the gradient
+penalty goes through the wrapped layer's and converts its weight terms the same way.
+"""
+from __future__ import annotations
+
+from .. import backend as B
+from .conv import Conv2d, ConvTranspose2d
+from .linear import Linear
+from .module import Module, Parameter
+
+
+def _normalize(v, eps):
+    xp = B.array_module(v)
+    n = xp.sqrt((v * v).sum())
+    return v / xp.maximum(n, eps)
+
+
+def _named(fn):
+    """Errors the wrapped layer raises name the wrapper too."""
+    def wrapper(self, *args):
+        try:
+            return fn(self, *args)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"SpectralNorm: {exc}") from None
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
+
+
+class SpectralNorm(Module):
+    """Spectral normalisation of ``layer``'s weight; ``layer`` is used for the computation
+    (its weight is replaced by W / sigma at every forward pass)."""
+
+    def __init__(self, layer: Module, n_power_iterations: int = 1, eps: float = 1e-12, rng=None):
+        super().__init__()
+        if not isinstance(layer, (Linear, Conv2d, ConvTranspose2d)):
+            raise TypeError(f"SpectralNorm: expected a Linear, Conv2d or ConvTranspose2d layer, "
+                            f"got {type(layer).__name__}")
+        if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations, int) or \
+                n_power_iterations < 1:
+            raise ValueError(f"SpectralNorm: n_power_iterations must be a positive int, "
+                             f"got {n_power_iterations!r}")
+        if not (isinstance(eps, (int, float)) and 0 < eps < 1):
+            raise ValueError(f"SpectralNorm: eps must be a small positive number, got {eps!r}")
+        object.__setattr__(self, "_layer", layer)       # not a submodule: its weight is derived
+        self.n_power_iterations, self.eps = n_power_iterations, float(eps)
+        self.dim = 1 if isinstance(layer, ConvTranspose2d) else 0
+        W = layer.weight.data
+        self.bias = layer.bias                          # shared with the layer
+        self.weight_orig = Parameter(W.copy())
+        h = W.shape[self.dim]
+        w = W.size // h
+        rng = rng or B.default_rng()
+        self.register_buffer("weight_u", _normalize(rng.standard_normal((h,), dtype=W.dtype), eps))
+        self.register_buffer("weight_v", _normalize(rng.standard_normal((w,), dtype=W.dtype), eps))
+        self._sigma = None
+
+    def extra_repr(self) -> str:
+        return self._layer._label()
+
+    def _matrix(self, W):
+        """W as the (h, w) matrix whose spectral norm is taken."""
+        if self.dim == 0:
+            return W.reshape(W.shape[0], -1)
+        return W.swapaxes(0, 1).reshape(W.shape[1], -1)
+
+    def _sync_layer(self):
+        L = self._layer
+        object.__setattr__(L, "training", self.training)
+        object.__setattr__(L, "frozen", self.frozen)
+        L.weight.requires_grad = self.weight_orig.requires_grad
+
+    @_named
+    def forward(self, x):
+        W = self.weight_orig.data
+        Wm = self._matrix(W)
+        u, v = self.weight_u, self.weight_v
+        if self.training:
+            for _ in range(self.n_power_iterations):
+                v[...] = _normalize(Wm.T @ u, self.eps)
+                u[...] = _normalize(Wm @ v, self.eps)
+        sigma = u @ (Wm @ v)
+        self._sigma, self._u, self._v = sigma, u.copy(), v.copy()
+        L = self._layer
+        L.weight.data = W / sigma
+        if L.weight.grad.dtype != W.dtype or B.array_module(L.weight.grad) is not B.array_module(W):
+            L.weight.grad = B.array_module(W).zeros_like(W)
+        self._sync_layer()
+        return L.forward(x)
+
+    def _convert_weight_grad(self):
+        """Move the wrapped layer's dL/dW_sn into weight_orig.grad as dL/dW."""
+        L = self._layer
+        if not self._wants_grad(self.weight_orig):
+            L.weight.grad[...] = 0
+            return
+        G = L.weight.grad
+        W_sn = L.weight.data
+        inner = (G * W_sn).sum()
+        outer = self._u[:, None] * self._v[None, :] * inner    # (h, w): <G, W_sn> u v^T
+        if self.dim == 0:
+            outer = outer.reshape(W_sn.shape)
+        else:
+            shape = (W_sn.shape[1], W_sn.shape[0]) + W_sn.shape[2:]
+            outer = outer.reshape(shape).swapaxes(0, 1)
+        self.weight_orig.grad += (G - outer) / self._sigma
+        G[...] = 0
+
+    @_named
+    def backward(self, dy):
+        self._sync_layer()
+        dx = self._layer.backward(dy)
+        self._convert_weight_grad()
+        return dx
+
+    @_named
+    def grad_input(self, dy):
+        self._sync_layer()
+        return self._layer.grad_input(dy)
+
+    @_named
+    def double_backward(self, a):
+        self._sync_layer()
+        out = self._layer.double_backward(a)
+        self._convert_weight_grad()
+        return out
+
+    def astype(self, dtype) -> "SpectralNorm":
+        super().astype(dtype)
+        L = self._layer
+        L.weight.data = L.weight.data.astype(dtype)
+        L.weight.grad = L.weight.grad.astype(dtype)
+        return self
+
+    @property
+    def sigma(self):
+        """The spectral norm estimated at the last forward pass (a 0-d array)."""
+        return self._sigma
+
+
+__all__ = ["SpectralNorm"]
