@@ -168,6 +168,10 @@ def test_a_layer_without_second_order_pass_names_itself():
     D = nn.Sequential(nn.Linear(2, 2), Odd(), nn.Linear(2, 1))
     with pytest.raises(NotImplementedError, match="Odd.*no second-order pass.*Linear, Conv2d"):
         gradient_penalty(D, np.zeros((2, 2), np.float32), 10.0)
+    with pytest.raises(ValueError, match=r"Odd\(\) \(layer '1'\) has no second-order pass"):
+        check_critic(D)                  # found when the trainer is built, before training
+    with pytest.raises(ValueError, match=r"one score per sample.*\(2, 2\)"):
+        gradient_penalty(nn.Sequential(nn.Linear(2, 2)), np.zeros((2, 2), np.float32), 10.0)
 
 
 # ---------------------------------------------------------------- the trainer's WGAN-GP step

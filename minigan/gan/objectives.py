@@ -171,9 +171,10 @@ class WassersteinGP(Wasserstein):
     """WGAN-GP (Gulrajani et al., 2017): the Wasserstein critic without clipping, kept near
     1-Lipschitz by the penalty lambda E[(|grad_x D(x_hat)| - 1)^2] on random interpolates
     x_hat of real and fake samples, whose exact gradient a hand-written double backward
-    computes (minigan.gan.penalty, docs/math/gradient_penalty.md). The paper's settings:
-    lambda = 10, 5 critic steps, Adam(1e-4, betas (0.5, 0.9)). The critic may not contain
-    batch norm (the penalty is per sample)."""
+    computes (minigan.gan.penalty, docs/math/gradient_penalty.md). Settings: lambda = 10
+    and 5 critic steps as in the paper, Adam(1e-4, betas (0.5, 0.9)) as in the authors'
+    released toy and MNIST code (the paper's Algorithm 1 lists beta1 = 0). The critic may
+    not contain batch norm (the penalty is per sample)."""
     name = "wgan-gp"
     defaults = dict(optimizer="adam", lr=1e-4, betas=(0.5, 0.9), n_critic=5)
 

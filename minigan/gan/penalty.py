@@ -17,17 +17,22 @@ from __future__ import annotations
 
 from ..backend import array_module
 from ..nn.batchnorm import _BatchNorm
-from ..nn.module import Module
+from ..nn.module import SECOND_ORDER_LAYERS, Module
 from .conditioning import with_labels
 
 NORM_FLOOR = 1e-12     # |g| = sqrt(|g|^2 + floor): finite at g = 0, negligible elsewhere
 
 
 def check_critic(D: Module) -> None:
-    """ValueError when ``D`` holds a layer the per-sample penalty cannot go through."""
+    """ValueError when ``D`` holds a layer the per-sample penalty cannot go through: batch
+    norm (with the reason), or a layer without a second-order pass."""
     for name, m in D.named_modules():
         if isinstance(m, _BatchNorm):
             m.grad_input(None)          # raises the explanation, naming the layer
+        if not m._modules and type(m).grad_input is Module.grad_input:
+            raise ValueError(f"{m._label()} (layer {name!r}) has no second-order pass, so it "
+                             f"cannot be part of a critic trained with a gradient penalty; "
+                             f"such a critic can contain {SECOND_ORDER_LAYERS}")
 
 
 def gradient_penalty(D: Module, x, lam: float, width: int | None = None, target: float = 1.0):
@@ -36,6 +41,9 @@ def gradient_penalty(D: Module, x, lam: float, width: int | None = None, target:
     over the first ``width`` columns/channels only (the rest are label inputs)."""
     xp = array_module(x)
     out = D.forward(x)
+    if out.ndim != 2 or out.shape[1] != 1:
+        raise ValueError(f"gradient_penalty: the critic must give one score per sample (or "
+                         f"per pack), shape (N, 1); got {tuple(out.shape)}")
     g = D.grad_input(xp.ones_like(out))
     gx = g if width is None else g[:, :width]
     k = out.shape[0]

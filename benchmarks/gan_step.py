@@ -1,0 +1,340 @@
+"""Time of one whole GAN training iteration, minigan against PyTorch eager on the same CPU.
+
+    python -m benchmarks.gan_step                    # both models, default threads
+    python -m benchmarks.gan_step --threads 1        # pin both libraries to one thread
+    python -m benchmarks.gan_step --model dcgan      # only DCGAN-28 (or: mlp)
+    python -m benchmarks.gan_step --sweep-plot docs/images/gan_step_batch.png
+    python -m benchmarks.gan_step --backend cupy     # minigan on a GPU (no comparison)
+
+One iteration, in both libraries, as PyTorch's DCGAN example does it: a fake batch from
+G; D's loss on a real batch and on the fake batch (backward after each), a D update;
+then G's loss through D (D's parameters frozen) on the same fake batch, backward into
+G, a G update. Non-saturating BCE with logits, Adam(2e-4, betas (0.5, 0.999)), float32.
+minigan runs its own trainer (``GANTrainer.iteration``) and builders:
+
+(a) DCGAN-28, batch 64 - G: Linear 100 -> 128*7*7, BatchNorm1d, ReLU, Unflatten,
+    ConvTranspose2d 128 -> 64 k4 s2 p1, BatchNorm2d, ReLU, ConvTranspose2d 64 -> 1 k4 s2 p1,
+    Tanh; D: Conv2d 1 -> 64 k4 s2 p1, LeakyReLU 0.2, Conv2d 64 -> 128 k4 s2 p1, BatchNorm2d,
+    LeakyReLU 0.2, Flatten, Linear 128*7*7 -> 1;
+(b) the MLP GAN on 2-D data: G 2 -> 128 -> 128 -> 2 (ReLU), D 2 -> 128 -> 128 -> 1
+    (LeakyReLU 0.2), batch 256.
+
+The libraries alternate in blocks (the first iteration of each block is not timed, so one
+library's idle worker threads do not bill the other); reported: medians, the ratio
+minigan / PyTorch of the medians with the spread of the per-block ratios, the achieved
+GFLOP/s (GEMM work of the iteration / time) next to the machine's measured peak (a large
+float32 matrix product), peak memory of each (extra resident memory of a fresh process
+running 30 iterations), and with --sweep-plot the time per iteration over batch sizes
+16 ... 512. Targets (docs/performance.md): (a) ratio <= 0.8, (b) ratio <= 0.5, peak memory
+no more than PyTorch's. Never asserted by a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def _args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", choices=["dcgan", "mlp", "both"], default="both")
+    p.add_argument("--blocks", type=int, default=7, help="interleaved blocks per library")
+    p.add_argument("--block", type=int, default=6, help="iterations per block (first untimed)")
+    p.add_argument("--threads", type=int, default=None, help="pin BLAS/OpenMP threads of both")
+    p.add_argument("--backend", default=None, help="minigan's backend (numpy, cupy, fakecupy)")
+    p.add_argument("--no-torch", action="store_true")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
+    p.add_argument("--no-sweep", action="store_true", help="(kept for scripts) no batch sweep")
+    p.add_argument("--sweep-plot", default=None, help="PNG: time per iteration over batch sizes")
+    p.add_argument("--json", default=None, help="write the figures to this JSON file")
+    p.add_argument("--memory-child", nargs=3, metavar=("LIB", "MODEL", "BATCH"), help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+ARGS = _args() if __name__ == "__main__" else None
+if ARGS is not None and ARGS.threads is not None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import platform  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import minigan as mg  # noqa: E402
+from minigan import optim  # noqa: E402
+from minigan.gan import (GANTrainer, dcgan28_discriminator, dcgan28_generator,  # noqa: E402
+                         get_objective, mlp)
+
+MODELS = {"dcgan": 64, "mlp": 256}
+
+
+# ---------------------------------------------------------------- minigan
+
+def minigan_iteration(model: str, batch: int):
+    rng = mg.backend.seed(0)
+    if model == "dcgan":
+        G, D = dcgan28_generator(100), dcgan28_discriminator()
+        real = rng.uniform((batch, 1, 28, 28), -1.0, 1.0)
+        noise = lambda n: rng.standard_normal((n, 100))            # noqa: E731
+    else:
+        G, D = mlp([2, 128, 128, 2], "relu"), mlp([2, 128, 128, 1], "leaky_relu")
+        real = rng.standard_normal((batch, 2))
+        noise = lambda n: rng.standard_normal((n, 2))              # noqa: E731
+    tr = GANTrainer(G, D, get_objective("nonsaturating"),
+                    optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                    optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                    sample_real=lambda n: real, sample_noise=noise, batch_size=batch,
+                    grad_norms=False)
+
+    def step():
+        tr.iteration()
+        mg.backend.sync()
+    return step
+
+
+# ---------------------------------------------------------------- PyTorch
+
+def torch_models(torch, model):
+    tnn = torch.nn
+    if model == "dcgan":
+        G = tnn.Sequential(tnn.Linear(100, 128 * 7 * 7), tnn.BatchNorm1d(128 * 7 * 7), tnn.ReLU(),
+                           tnn.Unflatten(1, (128, 7, 7)), tnn.ConvTranspose2d(128, 64, 4, 2, 1),
+                           tnn.BatchNorm2d(64), tnn.ReLU(), tnn.ConvTranspose2d(64, 1, 4, 2, 1),
+                           tnn.Tanh())
+        D = tnn.Sequential(tnn.Conv2d(1, 64, 4, 2, 1), tnn.LeakyReLU(0.2),
+                           tnn.Conv2d(64, 128, 4, 2, 1), tnn.BatchNorm2d(128), tnn.LeakyReLU(0.2),
+                           tnn.Flatten(), tnn.Linear(128 * 7 * 7, 1))
+        return G, D, (1, 28, 28), 100
+    G = tnn.Sequential(tnn.Linear(2, 128), tnn.ReLU(), tnn.Linear(128, 128), tnn.ReLU(),
+                       tnn.Linear(128, 2))
+    D = tnn.Sequential(tnn.Linear(2, 128), tnn.LeakyReLU(0.2), tnn.Linear(128, 128),
+                       tnn.LeakyReLU(0.2), tnn.Linear(128, 1))
+    return G, D, (2,), 2
+
+
+def torch_iteration(model: str, batch: int):
+    import torch
+    torch.manual_seed(0)
+    G, D, shape, latent = torch_models(torch, model)
+    g_opt = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    real = torch.rand((batch,) + shape) * 2 - 1
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def step():
+        fake = G(torch.randn(batch, latent))
+        d_opt.zero_grad()
+        bce(D(real), ones).backward()
+        bce(D(fake.detach()), zeros).backward()
+        d_opt.step()
+        g_opt.zero_grad()
+        for p in D.parameters():
+            p.requires_grad_(False)
+        bce(D(fake), ones).backward()
+        for p in D.parameters():
+            p.requires_grad_(True)
+        g_opt.step()
+    return step, torch
+
+
+# ---------------------------------------------------------------- measuring
+
+def gemm_flops(model: str, batch: int) -> float:
+    """Multiply-add work (2 flops each) of the GEMMs of one iteration: every layer's forward,
+    input gradient and weight gradient where the iteration computes them."""
+    if model == "mlp":
+        g = [(2, 128), (128, 128), (128, 2)]
+        d = [(2, 128), (128, 128), (128, 1)]
+        per = lambda layers: sum(a * b for a, b in layers) * batch * 2            # noqa: E731
+        # G: 1 forward + 1 backward (dx, dW); D: 3 forwards, 2 backwards (dx, dW), 1 frozen (dx)
+        return per(g) * 3 + per(d) * (3 + 2 * 2 + 1)
+    n = batch
+    lin_g = 100 * 6272
+    t1 = 7 * 7 * 128 * 64 * 16          # tconv 128->64: per sample, the scatter form's MACs
+    t2 = 14 * 14 * 64 * 1 * 16
+    c1 = 14 * 14 * 64 * 1 * 16
+    c2 = 7 * 7 * 128 * 64 * 16
+    lin_d = 6272
+    g = lin_g + t1 + t2
+    d = c1 + c2 + lin_d
+    return 2 * n * (g * 3 + d * (3 + 2 * 2 + 1))
+
+
+def machine_peak() -> float:
+    a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
+    a @ a
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - t)
+    return 2 * 2048 ** 3 / best / 1e9
+
+
+def _block(step, n):
+    step()
+    times = []
+    for _ in range(n - 1):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def compare(model, batch, blocks, block, torch_on=True):
+    mine = minigan_iteration(model, batch)
+    theirs = None
+    if torch_on:
+        try:
+            theirs, _ = torch_iteration(model, batch)
+        except ImportError:
+            theirs = None
+    for _ in range(3):
+        mine()
+        theirs and theirs()
+    tm, tt, ratios = [], [], []
+    for r in range(blocks):
+        order = [("m", mine), ("t", theirs)] if r % 2 == 0 else [("t", theirs), ("m", mine)]
+        got = {}
+        for key, fn in order:
+            if fn is not None:
+                got[key] = _block(fn, block)
+        tm += got["m"]
+        if "t" in got:
+            tt += got["t"]
+            ratios.append(statistics.median(got["m"]) / statistics.median(got["t"]))
+    out = {"model": model, "batch": batch, "minigan_ms": 1e3 * statistics.median(tm),
+           "minigan_min_ms": 1e3 * min(tm)}
+    if tt:
+        out.update(torch_ms=1e3 * statistics.median(tt), torch_min_ms=1e3 * min(tt),
+                   ratio=statistics.median(tm) / statistics.median(tt),
+                   ratio_blocks=[round(x, 3) for x in ratios])
+    return out
+
+
+def _kib(field):
+    """VmRSS or VmHWM (peak) of this process in KiB. ru_maxrss would not do: Linux carries
+    it over from the parent across fork and exec, so a child of a big parent reads the
+    parent's peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def memory_child(lib, model, batch):
+    """Print the extra resident memory (MiB) of 30 iterations over the post-import baseline."""
+    if lib == "torch":
+        import torch  # noqa: F401
+    base = _kib("VmRSS")
+    step = torch_iteration(model, batch)[0] if lib == "torch" else minigan_iteration(model, batch)
+    for _ in range(30):
+        step()
+    print(json.dumps({"extra_mib": (_kib("VmHWM") - base) / 1024}))
+
+
+def peak_memory(model, batch, libs):
+    out = {}
+    for lib in libs:
+        r = subprocess.run([sys.executable, "-m", "benchmarks.gan_step", "--memory-child", lib,
+                            model, str(batch)], capture_output=True, text=True,
+                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        try:
+            out[lib] = json.loads(r.stdout.strip().splitlines()[-1])["extra_mib"]
+        except (IndexError, ValueError, KeyError):
+            out[lib] = None
+    return out
+
+
+def sweep(path, blocks, block, torch_on):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    sizes = [16, 32, 64, 128, 256, 512]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    rows = []
+    for ax, model in zip(axes, ("dcgan", "mlp")):
+        res = [compare(model, b, max(3, blocks // 2), block, torch_on) for b in sizes]
+        rows += res
+        ax.plot(sizes, [r["minigan_ms"] for r in res], "o-", label="minigan (NumPy)")
+        if "torch_ms" in res[0]:
+            ax.plot(sizes, [r["torch_ms"] for r in res], "s--", label="PyTorch eager")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("ms per iteration")
+        ax.set_title({"dcgan": "DCGAN-28", "mlp": "MLP GAN (2-D)"}[model])
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return rows
+
+
+def main(argv=None) -> int:
+    args = ARGS or _args(argv)
+    if args.memory_child:
+        lib, model, batch = args.memory_child
+        memory_child(lib, model, int(batch))
+        return 0
+    if args.backend == "fakecupy":
+        from tests import fakecupy
+        fakecupy.install()
+    if args.backend:
+        mg.backend.use(args.backend)
+    torch_on = not args.no_torch and mg.backend.current().name == "numpy"
+    try:
+        import torch
+        torch_version = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        torch_on, torch_version = False, "torch not installed: no comparison"
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load}; "
+          f"python {platform.python_version()}, numpy {np.__version__}; {torch_version}; "
+          f"minigan backend {mg.backend.current().name}; threads "
+          f"{'default' if args.threads is None else args.threads}")
+    peak = machine_peak() if mg.backend.current().name == "numpy" else None
+    if peak:
+        print(f"machine peak (float32 2048^2 matmul): {peak:.1f} GFLOP/s")
+    results = []
+    models = ["dcgan", "mlp"] if args.model == "both" else [args.model]
+    for model in models:
+        batch = MODELS[model]
+        r = compare(model, batch, args.blocks, args.block, torch_on)
+        r["gflops"] = gemm_flops(model, batch) / (r["minigan_ms"] / 1e3) / 1e9
+        if "torch_ms" in r:
+            r["torch_gflops"] = gemm_flops(model, batch) / (r["torch_ms"] / 1e3) / 1e9
+        if not args.no_memory and mg.backend.current().name == "numpy":
+            r["peak_extra_mib"] = peak_memory(model, batch, ["minigan"] + (["torch"] if torch_on else []))
+        results.append(r)
+        line = f"{model:<6} batch {batch:>3}: minigan {r['minigan_ms']:8.2f} ms"
+        if "torch_ms" in r:
+            rb = r["ratio_blocks"]
+            line += (f"  torch {r['torch_ms']:8.2f} ms  ratio {r['ratio']:.2f} "
+                     f"(blocks {min(rb):.2f}-{max(rb):.2f})")
+        line += f"  {r['gflops']:.1f} GFLOP/s"
+        if "peak_extra_mib" in r:
+            line += "  peak extra MiB " + ", ".join(
+                f"{k} {v:.0f}" if v is not None else f"{k} ?" for k, v in r["peak_extra_mib"].items())
+        print(line)
+        sys.stdout.flush()
+    out = {"results": results, "machine_peak_gflops": peak}
+    if args.sweep_plot:
+        out["sweep"] = sweep(args.sweep_plot, args.blocks, args.block, torch_on)
+        print(f"batch-size sweep written to {args.sweep_plot}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""What every demo shares: its command line, the backend, training a preset, reading a
+finished run back, and the summary line.
+
+Each demo is run as ``python demos/NAME.py [--quick] [--out DIR] [--backend B] [--seed S]``
+and prints, as the last line of its standard output, one JSON object of summary numbers
+(also written to ``OUT/summary.json``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy
+
+from minigan import backend as B
+from minigan import presets
+from minigan.gan.checkpoint import load_checkpoint
+from minigan.viz import plt  # matplotlib's file backend (Agg), selected by minigan.viz
+
+
+def parse_args(name: str, doc: str, argv=None) -> argparse.Namespace:
+    """Parse the demo's arguments, switch to the chosen backend and create the output folder."""
+    parser = argparse.ArgumentParser(
+        prog=f"demos/{name}.py", description=(doc or "").strip().split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="a run of seconds: few steps, small batches and samples")
+    parser.add_argument("--out", default=os.path.join("runs", "demos", name),
+                        help="output folder (default: %(default)s)")
+    parser.add_argument("--backend", default=None,
+                        help=f"array backend: one of {', '.join(B.names())} "
+                             f"(default: $MINIGAN_BACKEND, else numpy)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    args = parser.parse_args(argv)
+    if args.backend is not None:
+        try:
+            B.use(args.backend)
+        except B.BackendError as exc:
+            parser.error(str(exc))
+    os.makedirs(args.out, exist_ok=True)
+    return args
+
+
+def train(args, preset: str, name: str | None = None, overrides: dict | None = None,
+          pictures: bool = True) -> tuple[dict, str]:
+    """Train ``preset`` with ``overrides`` into ``OUT/name`` (default: the preset's name).
+    Returns (the run's metrics, its folder)."""
+    folder = os.path.join(args.out, name or preset)
+    m = presets.run(preset, out=folder, seed=args.seed, progress=not args.quick,
+                    overrides=overrides, pictures=pictures)
+    return m, folder
+
+
+def read_run(folder: str) -> tuple[dict, list]:
+    """(history, snapshots) of a finished run from its checkpoint: the history as
+    {column: float64 array}, the snapshots (the samples drawn for each frame of
+    samples.gif) as [(step, samples), ...] in step order."""
+    arrays = load_checkpoint(os.path.join(folder, "checkpoint.npz"))["arrays"]
+    history = {k.split("/", 1)[1]: numpy.asarray(v, dtype=numpy.float64)
+               for k, v in arrays.items() if k.startswith("history/")}
+    snaps = sorted((int(k.rsplit("/", 1)[1]), v) for k, v in arrays.items()
+                   if k.startswith("user/snapshot/"))
+    return history, snaps
+
+
+def rounded(x, digits: int = 5):
+    """``x`` with floats rounded to ``digits`` significant digits (lists and dicts too);
+    NaN becomes None, so the summary is plain JSON."""
+    if isinstance(x, dict):
+        return {k: rounded(v, digits) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [rounded(v, digits) for v in x]
+    if isinstance(x, numpy.generic):
+        x = x.item()
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return None
+        return float(f"{x:.{digits}g}")
+    return x
+
+
+def save(fig, path: str) -> str:
+    """Write a matplotlib figure to ``path`` (PNG) and close it."""
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def summary(args, numbers: dict) -> dict:
+    """Write ``numbers`` to OUT/summary.json and print them as the last line of stdout."""
+    numbers = rounded(numbers)
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump(numbers, f, indent=2)
+        f.write("\n")
+    sys.stdout.flush()
+    print(json.dumps(numbers), flush=True)
+    return numbers
