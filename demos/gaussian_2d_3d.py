@@ -27,7 +27,7 @@ from minigan.presets.build import toy_target
 
 def main(argv=None) -> dict:
     args = _common.parse_args("gaussian_2d_3d", __doc__, argv)
-    overrides = ({"steps": 300, "batch_size": 128, "eval_samples": 2000, "sample_every": 100}
+    overrides = ({"steps": 600, "batch_size": 128, "eval_samples": 2000, "sample_every": 100}
                  if args.quick else {})
     numpy.set_printoptions(precision=3, suppress=True)
     result = {}

@@ -44,7 +44,8 @@ def captured(gen_cov, target_cov) -> dict:
 
 def main(argv=None) -> dict:
     args = _common.parse_args("latent_dim", __doc__, argv)
-    base = {"steps": 1000, "eval_samples": 2000, "sample_every": 1000} if args.quick else {}
+    base = ({"steps": 800, "batch_size": 128, "eval_samples": 2000, "sample_every": 800}
+            if args.quick else {})
     target = toy_target("gaussian2d")
     real = _common.B.to_numpy(target.sample(2500, 7))
     fig, axes = _common.plt.subplots(1, 2, figsize=(10, 5), sharex=True, sharey=True)

@@ -109,3 +109,25 @@ def test_unflatten_takes_pytorchs_dim_and_size(rng):
 def test_repr_shows_structure():
     text = repr(mlp())
     assert "Linear(3, 4, bias=True)" in text and "(3): Sigmoid()" in text
+
+
+@pytest.mark.parametrize("first", ["linear", "conv", "tconv", "sn"])
+def test_backward_without_input_gradient_gives_the_same_parameter_gradients(first, rng):
+    make = {"linear": lambda: (nn.Linear(6, 4), (5, 6)), "conv": lambda: (nn.Conv2d(2, 3, 3), (2, 2, 5, 5)),
+            "tconv": lambda: (nn.ConvTranspose2d(2, 3, 4, 2, 1), (2, 2, 3, 3)),
+            "sn": lambda: (nn.SpectralNorm(nn.Linear(6, 4)), (5, 6))}
+    layer, shape = make[first]()
+    model = nn.Sequential(layer, nn.Tanh()).double()
+    x = rng.standard_normal(shape)
+    dy = rng.standard_normal(model(x).shape)
+    model.zero_grad()
+    dx = model.backward(dy)
+    full = [p.grad.copy() for p in model.parameters()]
+    model.eval() if first == "sn" else None        # same u, v for the second pass
+    model(x)
+    model.zero_grad()
+    assert model.backward(dy, need_dx=False) is None
+    if first != "sn":
+        for a, p in zip(full, model.parameters()):
+            np.testing.assert_array_equal(a, p.grad)
+    assert dx.shape == x.shape

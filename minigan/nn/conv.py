@@ -29,6 +29,8 @@ def _sizes(layer, label, v, minimum):
 class _ConvNd(Module):
     """What Conv2d and ConvTranspose2d share: arguments, parameters, checks, backward."""
 
+    skips_dx = True         # backward(dy, need_dx=False) skips the input gradient
+
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
                  bias, weight_shape, dtype, rng):
         super().__init__()
@@ -97,14 +99,14 @@ class _ConvNd(Module):
             self.weight.grad += dW
         return Ja, None
 
-    def _backward_with(self, op_backward, dy):
+    def _backward_with(self, op_backward, dy, need_dx=True):
         cache = self._take_cache(dy, self._out_shape)
         want_w, want_b = self._trains_params(), self._wants_grad(self.bias)
         if want_w and cache[2] is None:
             raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "
                                f"for the weight gradient) but backward is not frozen; run forward "
                                f"again after unfreezing")
-        dx, dW, db = op_backward(dy, cache, param_grads=want_w)
+        dx, dW, db = op_backward(dy, cache, param_grads=want_w, input_grad=need_dx)
         if want_w:
             self.weight.grad += dW
         if want_b:
@@ -133,8 +135,10 @@ class Conv2d(_ConvNd):
         self._out_shape = tuple(y.shape)
         return y
 
-    def backward(self, dy):
-        return self._backward_with(conv2d_backward, dy)
+    def backward(self, dy, need_dx: bool = True):
+        """dL/dx (None with ``need_dx=False``: the first layer of a D whose input is data,
+        which saves the input-gradient GEMM and col2im) and parameter gradients."""
+        return self._backward_with(conv2d_backward, dy, need_dx)
 
     _keep_flag = "keep_cols"
 
@@ -175,8 +179,8 @@ class ConvTranspose2d(_ConvNd):
         self._out_shape = tuple(y.shape)
         return y
 
-    def backward(self, dy):
-        return self._backward_with(conv_transpose2d_backward, dy)
+    def backward(self, dy, need_dx: bool = True):
+        return self._backward_with(conv_transpose2d_backward, dy, need_dx)
 
     _keep_flag = "keep_input"
 

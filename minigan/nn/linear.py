@@ -19,6 +19,8 @@ class Linear(Module):
     See docs/math/linear.md ("The cache holds x itself").
     """
 
+    skips_dx = True         # backward(dy, need_dx=False) skips the input gradient
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype=numpy.float32, rng=None):
         super().__init__()
@@ -43,13 +45,14 @@ class Linear(Module):
         y, self._cache = linear_forward(x, self.weight.data, b)
         return y
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx: bool = True):
+        """dL/dx (None with ``need_dx=False``: the input is data) and parameter gradients."""
         cache = self._require_cache(self._cache)
         x, W = cache[0], cache[1]
         self._check_dy(dy, (x.shape[0], self.out_features), W.dtype, B.backend_of(W))
         self._cache = None
         want_w, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
-        dx, dW, db = linear_backward(dy, cache, param_grads=want_w or want_b)
+        dx, dW, db = linear_backward(dy, cache, param_grads=want_w or want_b, input_grad=need_dx)
         if want_w:
             self.weight.grad += dW
         if want_b:

@@ -376,10 +376,19 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    def backward(self, dy):
-        for layer in reversed(self._modules.values()):
+    def backward(self, dy, need_dx: bool = True):
+        """Backward through the layers in reverse. ``need_dx=False`` (the input is data, as
+        in D's step) lets a first layer that can (Linear, Conv2d, ConvTranspose2d,
+        SpectralNorm, Sequential) skip its input gradient; then None is returned."""
+        layers = list(self._modules.values())
+        for layer in reversed(layers[1:]):
             dy = layer.backward(dy)
-        return dy
+        first = layers[0]
+        if not need_dx and getattr(type(first), "skips_dx", False):
+            return first.backward(dy, need_dx=False)
+        return first.backward(dy)
+
+    skips_dx = True
 
     def grad_input(self, dy):
         for layer in reversed(self._modules.values()):

@@ -28,9 +28,9 @@ def _normalize(v, eps):
 
 def _named(fn):
     """Errors the wrapped layer raises name the wrapper too."""
-    def wrapper(self, *args):
+    def wrapper(self, *args, **kwargs):
         try:
-            return fn(self, *args)
+            return fn(self, *args, **kwargs)
         except (ValueError, TypeError) as exc:
             raise type(exc)(f"SpectralNorm: {exc}") from None
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
@@ -40,6 +40,8 @@ def _named(fn):
 class SpectralNorm(Module):
     """Spectral normalisation of ``layer``'s weight; ``layer`` is used for the computation
     (its weight is replaced by W / sigma at every forward pass)."""
+
+    skips_dx = True         # backward(dy, need_dx=False) skips the input gradient
 
     def __init__(self, layer: Module, n_power_iterations: int = 1, eps: float = 1e-12, rng=None):
         super().__init__()
@@ -117,9 +119,9 @@ class SpectralNorm(Module):
         G[...] = 0
 
     @_named
-    def backward(self, dy):
+    def backward(self, dy, need_dx: bool = True):
         self._sync_layer()
-        dx = self._layer.backward(dy)
+        dx = self._layer.backward(dy, need_dx)
         self._convert_weight_grad()
         return dx
 

@@ -12,17 +12,17 @@ def linear_forward(x, W, b=None):
     return y, (x, W, b is not None)
 
 
-def linear_backward(dy, cache, param_grads: bool = True):
+def linear_backward(dy, cache, param_grads: bool = True, input_grad: bool = True):
     """From dy = dL/dy (N, out) return (dx, dW, db).
 
     dx = dy W          (N, in)
     dW = dy^T x        (out, in)
     db = sum_n dy[n]   (out,)
     With ``param_grads=False`` (a frozen layer) dW and db are None and their
-    GEMM is skipped.
+    GEMM is skipped; with ``input_grad=False`` (the input is data) dx is None.
     """
     x, W, has_b = cache
-    dx = dy @ W
+    dx = dy @ W if input_grad else None
     if not param_grads:
         return dx, None, None
     dW = dy.T @ x

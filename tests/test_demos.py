@@ -1,0 +1,241 @@
+"""The demo gallery (demos/): every demo runs in quick mode and its summary makes sense.
+
+Each demo runs as a subprocess, ``python demos/NAME.py --quick --out TMP``, exactly as a
+reader would run it; the last line of its standard output is a JSON object of summary
+numbers, which must equal OUT/summary.json and lie within the bounds below, and the
+pictures it promises must exist as PNG or (animated) GIF files. The bounds come from
+quick runs with seeds 0, 1 and 2 (NumPy backend); the measured values are in the
+comments, and each bound leaves a margin around them. One demo also runs in-process on
+the CPU fake of CuPy (tests/fakecupy), through the demos' ``main(argv)``.
+
+The subprocesses get one BLAS thread (OPENBLAS_NUM_THREADS=1 and friends, unless already
+set): the demos' matrices are small, and on a busy machine OpenBLAS's worker threads made
+them over ten times slower.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import minigan.backend as B
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMOS = ROOT / "demos"
+THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def run_demo(name: str, tmp_path: Path, *extra: str) -> tuple[dict, Path]:
+    """Run demos/NAME.py --quick into a fresh folder; (its summary, the folder)."""
+    out = tmp_path / name
+    env = dict(os.environ)
+    for var in THREADS:
+        env.setdefault(var, "1")
+    proc = subprocess.run([sys.executable, str(DEMOS / f"{name}.py"), "--quick", "--out",
+                           str(out), *extra], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"{name} printed nothing"
+    summary = json.loads(lines[-1])
+    assert isinstance(summary, dict)
+    assert summary == json.loads((out / "summary.json").read_text())
+    return summary, out
+
+
+def assert_pictures(out: Path, *names: str) -> None:
+    for name in names:
+        path = out / name
+        assert path.is_file(), f"{path} was not written"
+        with Image.open(path) as im:
+            if name.endswith(".gif"):
+                assert im.format == "GIF", path
+                assert getattr(im, "n_frames", 1) > 1, f"{path} is not animated"
+            else:
+                assert im.format == "PNG", path
+            assert im.size[0] > 100 and im.size[1] > 100, (path, im.size)
+
+
+def load_demo(name: str, monkeypatch):
+    """demos/NAME.py as a module (demos/ on sys.path for its ``import _common``)."""
+    monkeypatch.syspath_prepend(str(DEMOS))
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", DEMOS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gaussian_1d(tmp_path):
+    s, out = run_demo("gaussian_1d", tmp_path)
+    # 800 steps, seeds 0/1/2: mean 4.11/4.12/4.16, std 0.48/0.62/0.47, W1 0.61/0.50/0.62
+    assert abs(s["mean"] - 4.0) < 0.5
+    assert 0.2 < s["std"] < 1.6
+    assert 0 < s["w1"] < 1.0
+    assert s["steps"] == 800
+    assert_pictures(out, "histogram.gif", "histogram.png", "moments.png")
+
+
+def test_gaussian_2d_3d(tmp_path):
+    s, out = run_demo("gaussian_2d_3d", tmp_path)
+    # 600 steps of batch 128, seeds 0/1/2: 2-D mean error 0.04/0.06/0.09, cov error
+    # 0.77/0.73/0.80; 3-D mean error 0.25/0.28/0.22, cov error 0.78/0.79/0.80
+    for preset, mean_bound in (("gaussian2d", 0.3), ("gaussian3d", 0.6)):
+        assert 0 <= s[preset]["mean_error"] < mean_bound
+        assert 0 < s[preset]["cov_error"] < 0.95
+    assert_pictures(out, "gaussian2d.gif", "gaussian3d.gif", "gaussian2d.png", "gaussian3d.png")
+
+
+def test_latent_dim(tmp_path):
+    s, out = run_demo("latent_dim", tmp_path)
+    one, many = s["latent1"], s["latent100"]
+    # seeds 0/1/2: latent 1: narrowest direction 0.03/0.04/0.02 of the target's variance,
+    # eigenvalue ratio 0.006/0.003/0.004; latent 100: 0.58/0.51/0.60 and 0.37/0.33/0.36
+    assert one["rank"] < 0.05 and many["rank"] > 0.15
+    assert one["smallest"] < 0.15 < 0.3 < many["smallest"]
+    for r in (one, many):
+        assert 0 < r["total"] < 1.5 and 0 < r["largest"] < 1.5
+    assert_pictures(out, "latent_dim.png")
+
+
+def test_mode_collapse(tmp_path):
+    s, out = run_demo("mode_collapse", tmp_path)
+    # 150 steps: too few to cover modes (0-1 of them in every run, seeds 0/1/2); this
+    # checks the numbers are the published metric's, in range, for all eight runs
+    assert len(s) == 8
+    for key, r in s.items():
+        data, method = key.split("/")
+        assert data in ("ring8", "grid25") and method in ("vanilla", "WGAN-GP", "PacGAN", "MMD")
+        assert r["n_modes"] == (8 if data == "ring8" else 25)
+        assert 0 <= r["modes"] <= r["n_modes"]
+        assert 0.0 <= r["high_quality_percent"] <= 100.0
+    assert_pictures(out, "mode_collapse.png")
+
+
+def test_saturation(tmp_path):
+    s, out = run_demo("saturation", tmp_path)
+    # |dL/dlogit| at D(G(z)) = 0.01 is D(G(z)) itself (minimax) and 1 - D(G(z)) (non-saturating)
+    assert s["grad_at_0.01"]["minimax"] == pytest.approx(0.01, rel=1e-3)
+    assert s["grad_at_0.01"]["nonsaturating"] == pytest.approx(0.99, rel=1e-3)
+    # 600 steps with a fast D and SGD, seeds 0/1/2: W1 minimax 0.95/3.2/0.61,
+    # non-saturating 0.49/0.44/0.41
+    assert 0 < s["w1"]["nonsaturating"] < 0.8
+    assert s["w1"]["minimax"] > 0
+    assert_pictures(out, "saturation.png")
+
+
+def test_failure_modes(tmp_path):
+    s, out = run_demo("failure_modes", tmp_path)
+    # seeds 0/1/2/3 (500 steps): strong D raised d_loss_zero and mode_collapse in every
+    # run; weak D d_all_real in every run (with mode_collapse in three); high lr
+    # mode_collapse in every run (with d_fake_rising in two)
+    assert "d_loss_zero" in s["strong D"]
+    assert "d_all_real" in s["weak D"]
+    assert s["high lr"], "the high learning rate raised no warning"
+    known = {"d_loss_zero", "d_fake_rising", "d_all_real", "d_all_fake", "mode_collapse",
+             "diverged"}
+    assert all(set(kinds) <= known for kinds in s.values())
+    assert_pictures(out, "failure_modes.png", "strong-D-diagnostics.png",
+                    "weak-D-diagnostics.png", "high-lr-diagnostics.png")
+
+
+def test_dcgan_digits(tmp_path):
+    pytest.importorskip("sklearn")
+    s, out = run_demo("dcgan_digits", tmp_path)
+    # dcgan-digits, 200 steps, seeds 0/1/2: Frechet pixel distance 10.4/9.9/11.3
+    # (real vs real 1.18, uniform noise 39.8)
+    assert s["metric"] == "frechet_pixel_distance"
+    assert s["real_vs_real"] < s["frechet"] < 25 < s["noise_vs_real"]
+    assert_pictures(out, "real.png", "samples.png", "training.gif")
+
+
+def test_conditional(tmp_path):
+    pytest.importorskip("sklearn")
+    s, out = run_demo("conditional", tmp_path)
+    # conditional dcgan-digits, 300 steps, seeds 0/1/2: class accuracy 0.89/0.87/0.88
+    # (chance: 0.1)
+    assert 0.5 < s["class_accuracy"] <= 1.0
+    assert_pictures(out, "classes.png", "interpolation.png", "training.gif")
+
+
+def test_wgan(tmp_path):
+    pytest.importorskip("sklearn")
+    s, out = run_demo("wgan", tmp_path)
+    # 40 iterations of 5 critic steps, seeds 0/1/2: Frechet pixel distance WGAN 30/31/31,
+    # WGAN-GP 47/46/45 (noise: 39.8); last estimate WGAN 0.006/0.005/0.006,
+    # WGAN-GP -0.64/-0.67/-0.59 (its critic is still far from the supremum)
+    for objective in ("wgan", "wgan-gp"):
+        assert 0 < s[objective]["frechet"] < 80
+        assert math.isfinite(s[objective]["wasserstein_last"])
+    assert abs(s["wgan"]["wasserstein_last"]) < 0.1      # clipped critic: a small scale
+    assert_pictures(out, "wgan.png", "wgan-samples.png", "wgan-gp-samples.png")
+
+
+def test_matching_network(tmp_path):
+    s, out = run_demo("matching_network", tmp_path)
+    # ring8, 300 steps of batch 128, seeds 0/1/2: MMD^2 GAN 1.54/../.., MMD 0.31/../..
+    for r in s.values():
+        assert math.isfinite(r["mmd2"]) and r["mmd2"] > -0.05
+        assert 0 <= r["modes"] <= 8 and 0 <= r["high_quality_percent"] <= 100
+    assert s["mmd"]["mmd2"] < 1.0
+    assert_pictures(out, "matching_network.png")
+
+
+def test_sampling_methods(tmp_path):
+    s, out = run_demo("sampling_methods", tmp_path)
+    # n = 5,000 draws, seeds 0-4: KS inverse transforms <= 0.018, rejection (about 2,200
+    # kept) 0.016-0.036, Metropolis-Hastings 0.015-0.046; acceptance rejection 0.43-0.45
+    # (1/M), Metropolis-Hastings 0.62-0.64
+    ks = s["ks"]
+    assert ks["inverse_exponential"] < 0.04 and ks["inverse_mixture"] < 0.04
+    assert ks["rejection"] < 0.06
+    assert ks["metropolis_hastings"] < 0.1
+    assert 0.35 < s["acceptance"]["rejection"] < 0.55
+    assert 0.5 < s["acceptance"]["metropolis_hastings"] < 0.75
+    assert_pictures(out, "sampling_methods.png")
+
+
+def test_backprop_by_hand(tmp_path):
+    s, _ = run_demo("backprop_by_hand", tmp_path)
+    # seed 0: worst relative error 7.7e-10; the layers' gradients equal their formulas
+    # to 6e-17
+    assert s["ok"] is True
+    assert s["worst_relative_error"] < 1e-6
+    assert s["formula_difference"] < 1e-12
+
+
+def test_bad_backend_is_a_usage_error(tmp_path):
+    proc = subprocess.run([sys.executable, str(DEMOS / "backprop_by_hand.py"), "--backend",
+                           "nonsense", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "nonsense" in proc.stderr
+
+
+def test_demos_run_on_the_cupy_code_path(tmp_path, monkeypatch):
+    """In-process on the strict CPU fake of CuPy: backprop_by_hand chooses it with
+    --backend (any registered name works), gaussian_1d runs on the backend already in use."""
+    from tests import fakecupy
+    fakecupy.install()
+    previous = B.current().name
+    try:
+        s = load_demo("backprop_by_hand", monkeypatch).main(
+            ["--quick", "--out", str(tmp_path / "bp"), "--backend", "fakecupy"])
+        assert B.current().name == "fakecupy"
+        assert s["ok"] is True and s["worst_relative_error"] < 1e-6
+        B.use("fakecupy")
+        s = load_demo("gaussian_1d", monkeypatch).main(["--quick", "--out", str(tmp_path / "g")])
+        assert B.current().name == "fakecupy"
+        # the fake draws NumPy's random streams: the same numbers as the NumPy run above
+        assert abs(s["mean"] - 4.0) < 0.5 and 0 < s["w1"] < 1.0
+        metrics = json.loads((tmp_path / "g" / "gaussian1d" / "metrics.json").read_text())
+        assert metrics["backend"] == "fakecupy"
+        assert_pictures(tmp_path / "g", "histogram.gif", "histogram.png", "moments.png")
+    finally:
+        B.use(previous)
