@@ -30,21 +30,15 @@ import minigan as mg  # noqa: E402
 from minigan import optim  # noqa: E402
 from minigan.gan import (GANTrainer, dcgan28_discriminator, dcgan28_generator,  # noqa: E402
                          get_objective, mlp)
-from minigan.presets import GAUSSIAN1D  # noqa: E402
+from minigan.presets import PRESETS  # noqa: E402
 from tests import fakecupy  # noqa: E402
 
 
 def gaussian1d_trainer():
-    cfg = GAUSSIAN1D
-    rng = mg.backend.seed(0)
-    G = mlp([cfg["noise_dim"], cfg["hidden"], cfg["hidden"], 1], "elu")
-    D = mlp([1, cfg["hidden"], cfg["hidden"], 1], "leaky_relu")
-    return GANTrainer(G, D, get_objective(cfg["objective"]),
-                      optim.Adam(G.parameters(), lr=cfg["lr"], betas=cfg["betas"]),
-                      optim.Adam(D.parameters(), lr=cfg["lr"], betas=cfg["betas"]),
-                      sample_real=lambda n: rng.normal((n, 1), cfg["mean"], cfg["std"]),
-                      sample_noise=lambda n: rng.random((n, cfg["noise_dim"])),
-                      batch_size=cfg["batch_size"])
+    """The gaussian1d preset's own trainer (its models, data, objective and Adam)."""
+    from minigan.presets.build import build
+    from minigan.presets.config import resolve
+    return build(resolve(PRESETS["gaussian1d"]), None).trainer
 
 
 def dcgan28_trainer(batch=64):

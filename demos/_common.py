@@ -18,6 +18,7 @@ import numpy
 from minigan import backend as B
 from minigan import presets
 from minigan.gan.checkpoint import load_checkpoint
+from minigan.presets.build import load_images as _load_images
 from minigan.viz import plt  # matplotlib's file backend (Agg), selected by minigan.viz
 
 
@@ -49,9 +50,26 @@ def train(args, preset: str, name: str | None = None, overrides: dict | None = N
     """Train ``preset`` with ``overrides`` into ``OUT/name`` (default: the preset's name).
     Returns (the run's metrics, its folder)."""
     folder = os.path.join(args.out, name or preset)
-    m = presets.run(preset, out=folder, seed=args.seed, progress=not args.quick,
-                    overrides=overrides, pictures=pictures)
+    try:
+        m = presets.run(preset, out=folder, seed=args.seed, progress=not args.quick,
+                        overrides=overrides, pictures=pictures)
+    except presets.MissingData as exc:
+        missing_data(exc)
     return m, folder
+
+
+def load_images(name: str):
+    """(images, labels) of an image data set ("digits8", "mnist"), as the presets load them."""
+    try:
+        return _load_images(name)
+    except presets.MissingData as exc:
+        missing_data(exc)
+
+
+def missing_data(exc) -> None:
+    """Stop with the message of a missing data extra (exit status 2, as ``minigan train``)."""
+    print(f"{os.path.basename(sys.argv[0]) or 'demo'}: {exc}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def read_run(folder: str) -> tuple[dict, list]:

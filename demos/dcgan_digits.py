@@ -9,8 +9,7 @@ Writes:
   samples.png    64 digits of the trained generator
   training.gif   the same 64 latent codes drawn at each snapshot: noise becomes blobs,
                  blobs become strokes, strokes become digits
-  dcgan-mnist/ (or dcgan-digits/)   the run (metrics.json, history.csv, losses.png,
-                 diagnostics.png, checkpoint.npz)
+  dcgan-mnist/ (or dcgan-digits/)   the run (metrics.json, history.csv, checkpoint.npz)
 
 Sample quality is a Frechet distance between the generated and the real digits: for
 28x28 digits between the features of the shipped digit classifier (metrics.
@@ -26,17 +25,16 @@ import numpy
 
 import _common
 from minigan import animate, metrics, presets, viz
-from minigan.presets.build import load_images
 
 
 def main(argv=None) -> dict:
     args = _common.parse_args("dcgan_digits", __doc__, argv)
     preset = "dcgan-digits" if args.quick else "dcgan-mnist"
     overrides = {"steps": 200, "eval_samples": 500, "sample_every": 25} if args.quick else {}
-    images, _ = load_images("mnist" if preset == "dcgan-mnist" else "digits8")
+    images, _ = _common.load_images("mnist" if preset == "dcgan-mnist" else "digits8")
     viz.image_grid(images[:64], os.path.join(args.out, "real.png"), title="real digits")
 
-    m, run = _common.train(args, preset, overrides=overrides)
+    m, run = _common.train(args, preset, overrides=overrides, pictures=False)
     _, snaps = _common.read_run(run)
     animate.samples_gif(snaps, os.path.join(args.out, "training.gif"), "images", title=preset)
     presets.sample(run, 64, os.path.join(args.out, "samples.png"))

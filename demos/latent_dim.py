@@ -28,6 +28,7 @@ import os
 import numpy
 
 import _common
+from minigan import backend as B
 from minigan import presets
 from minigan.presets.build import toy_target
 
@@ -47,7 +48,7 @@ def main(argv=None) -> dict:
     base = ({"steps": 800, "batch_size": 128, "eval_samples": 2000, "sample_every": 800}
             if args.quick else {})
     target = toy_target("gaussian2d")
-    real = _common.B.to_numpy(target.sample(2500, 7))
+    real = B.to_numpy(target.sample(2500, 7))
     fig, axes = _common.plt.subplots(1, 2, figsize=(10, 5), sharex=True, sharey=True)
     result = {}
     for ax, dim in zip(axes, (1, 100)):

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import os
 
-import numpy
-
 import _common
+from minigan import backend as B
 from minigan import metrics, presets
 from minigan.presets.build import toy_target
 from minigan.presets.config import BANDWIDTHS
@@ -33,7 +32,7 @@ def main(argv=None) -> dict:
     args = _common.parse_args("matching_network", __doc__, argv)
     length = {"steps": 300, "batch_size": 128, "sample_every": 50} if args.quick else {}
     target = toy_target("ring8")
-    real = _common.B.to_numpy(target.sample(2500, 7))
+    real = B.to_numpy(target.sample(2500, 7))
     bandwidths = BANDWIDTHS["ring8"]
     fig, axes = _common.plt.subplots(1, 3, figsize=(16, 5))
     result = {}
@@ -58,7 +57,7 @@ def main(argv=None) -> dict:
         ax.set_title(f"{label}: MMD² {mmd2:.4f}, {m['modes_covered']}/8 modes, "
                      f"{m['high_quality_percent']:.0f}% HQ", fontsize=10)
         axes[2].plot(*zip(*curve), "o-", label=label)
-    axes[2].set_yscale("symlog", linthresh=1e-3)
+    axes[2].set_yscale("symlog", linthresh=1e-4)
     axes[2].set_xlabel("step")
     axes[2].set_title("MMD² of each snapshot to the data")
     axes[2].legend()

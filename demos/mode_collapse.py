@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 
 import _common
+from minigan import backend as B
 from minigan import metrics, presets
 from minigan.presets.build import toy_target
 
@@ -51,7 +52,7 @@ def main(argv=None) -> dict:
     result = {}
     for row, data in zip(axes, ("ring8", "grid25")):
         target = toy_target(data)
-        real = _common.B.to_numpy(target.sample(2500, 7))
+        real = B.to_numpy(target.sample(2500, 7))
         for ax, (method, settings) in zip(row, METHODS.items()):
             overrides = {**settings, **(quick if args.quick else {})}
             m, run = _common.train(args, data, f"{data}-{method}", overrides, pictures=False)

@@ -20,8 +20,7 @@ Writes:
                            by the small sample: compare its trend, not its level, with the
                            final distance)
   wgan-samples.png, wgan-gp-samples.png   64 digits of each trained generator
-  wgan/, wgan-gp/          the runs (metrics.json, history.csv, losses.png,
-                           diagnostics.png, checkpoint.npz)
+  wgan/, wgan-gp/          the runs (metrics.json, history.csv, checkpoint.npz)
 
 The two estimates are not comparable with each other: a clipped critic measures K times
 the distance for an unknown K set by the clipping bound, the penalised one roughly the
@@ -37,7 +36,6 @@ import numpy
 
 import _common
 from minigan import metrics, presets
-from minigan.presets.build import load_images
 
 
 def pixel_frechet(x, real) -> float:
@@ -48,14 +46,14 @@ def pixel_frechet(x, real) -> float:
 
 def main(argv=None) -> dict:
     args = _common.parse_args("wgan", __doc__, argv)
-    real, _ = load_images("digits8")
+    real, _ = _common.load_images("digits8")
     length = {"steps": 40, "eval_samples": 500, "sample_every": 10} if args.quick else \
         {"sample_every": 100}
     fig, (left, right) = _common.plt.subplots(1, 2, figsize=(12, 4.5))
     result = {}
     for objective, color in (("wgan", "tab:purple"), ("wgan-gp", "tab:green")):
         m, run = _common.train(args, "dcgan-digits", objective,
-                               overrides={**length, "objective": objective})
+                               overrides={**length, "objective": objective}, pictures=False)
         presets.sample(run, 64, os.path.join(args.out, f"{objective}-samples.png"))
         history, snaps = _common.read_run(run)
         w = history["wasserstein"]

@@ -62,7 +62,8 @@ class _BatchNorm(Module):
             tracked = int(self.num_batches_tracked) if self.momentum is None else 0
             # The buffer array is updated in place, never rebound (that would drop it
             # from the module's buffers).
-            self.num_batches_tracked[...] += 1
+            nbt = self.num_batches_tracked      # in place: the buffer stays the same array
+            B.array_module(nbt).add(nbt, 1, out=nbt)
         else:
             tracked = 0
         y, self._cache = batchnorm_forward(x, self.weight.data, self.bias.data, self.running_mean,

@@ -193,5 +193,9 @@ def col2im(cols, x_shape, geometry: Geometry, out_size=None, start=None):
         for j in range(kw):
             w0 = j * dw
             # Rows h0, h0+sh, ..., h0+sh*(Ho-1): the pixels kernel tap (i, j) touched.
-            dxpad[:, h0:h0 + sh * (Ho - 1) + 1:sh, w0:w0 + sw * (Wo - 1) + 1:sw] += cols6[:, :, :, i, j]
+            # add(out=view), not view += ...: Python turns ``a[idx] += b`` into a read, an
+            # add and a write-back copy of the slice onto itself (an extra pass, and an
+            # extra kernel on a GPU).
+            view = dxpad[:, h0:h0 + sh * (Ho - 1) + 1:sh, w0:w0 + sw * (Wo - 1) + 1:sw]
+            xp.add(view, cols6[:, :, :, i, j], out=view)
     return dxpad[:, ph:ph + H, pw:pw + W].transpose(0, 3, 1, 2)
