@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .. import backend as B
 from .im2col import checked_geometry, col2im, conv_output_size, im2col, scratch
+from .subpixel import applies as subpixel_applies, conv_transpose2d_subpixel
 
 
 def weight_cols(W):
@@ -61,7 +62,7 @@ def conv2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     if b is not None:
         y_rows += b                                # fresh array: add in place
     y = y_rows.reshape(N, Ho, Wo, O).transpose(0, 3, 1, 2)
-    cache = (x.shape, W.shape, cols if keep_cols else None, Wc, b is not None, g, (Ho, Wo), ws)
+    cache = (x.shape, W.shape, cols if keep_cols else None, Wc, b is not None, g, (Ho, Wo), ws, W)
     return y, cache
 
 
@@ -76,13 +77,18 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
     col2im are skipped (the gradient penalty's weight term needs only dW).
     See docs/math/conv.md.
     """
-    x_shape, w_shape, cols, Wc, has_b, g, out_size, ws = cache
-    O = w_shape[0]
+    x_shape, w_shape, cols, Wc, has_b, g, out_size, ws, W = cache
+    O, C = w_shape[0], w_shape[1]
     xp = B.array_module(dy)
     # Free when dy is channel-last memory (the output of a conv); one copy otherwise.
     dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, O)
     dx = None
-    if input_grad:
+    if input_grad and subpixel_applies(g, O, C):
+        # dx is the transposed convolution of dy with the same weight (docs/math/conv.md,
+        # "dx as a transposed convolution"): its sub-pixel form sums the taps inside
+        # GEMMs, with no col2im (its scratch names differ from the forward's cols).
+        dx = conv_transpose2d_subpixel(dy, W, g.stride, g.padding, x_shape[2:], ws=ws)
+    elif input_grad:
         dcols = scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
         xp.matmul(dy_rows, Wc, out=dcols)
         dx = col2im(dcols, x_shape, g, out_size)
