@@ -273,27 +273,29 @@ class Module:
 
         The error names the layer, what was expected and what came.
         """
-        name = self._label()
+        # The layer's label is formatted only for an error: these checks run at every call.
         dtype = getattr(x, "dtype", None)
         if dtype is None or not hasattr(x, "shape"):
-            raise TypeError(f"{name}: expected an array, got {type(x).__name__}")
+            raise TypeError(f"{self._label()}: expected an array, got {type(x).__name__}")
         own_backend = self._backend()
-        if own_backend is not None:
-            B.check_same_backend(x, own_backend, name)
+        if own_backend is not None and B.backend_of(x) != own_backend:
+            B.check_same_backend(x, own_backend, self._label())
         if dtype.kind != "f":
-            raise TypeError(f"{name}: expected a floating-point array, got {type(x).__name__} "
-                            f"with dtype {dtype}")
+            raise TypeError(f"{self._label()}: expected a floating-point array, got "
+                            f"{type(x).__name__} with dtype {dtype}")
         ps = self._parameters
         own = next(iter(ps.values())).data.dtype if ps else None
         if own is not None and dtype != own:
-            raise TypeError(f"{name}: input dtype {dtype} does not match the layer's parameters "
-                            f"({own}); cast one of them explicitly (e.g. model.astype(x.dtype))")
+            raise TypeError(f"{self._label()}: input dtype {dtype} does not match the layer's "
+                            f"parameters ({own}); cast one of them explicitly (e.g. "
+                            f"model.astype(x.dtype))")
         if ndim is not None:
             ok = x.ndim in ndim if isinstance(ndim, tuple) else x.ndim == ndim
             if not ok:
-                raise ValueError(f"{name}: expected a {ndim}-D input {what}, got shape {tuple(x.shape)}")
+                raise ValueError(f"{self._label()}: expected a {ndim}-D input {what}, got shape "
+                                 f"{tuple(x.shape)}")
         if dim is not None and x.shape[dim] != size:
-            raise ValueError(f"{name}: expected input of shape {what} with size {size} in "
+            raise ValueError(f"{self._label()}: expected input of shape {what} with size {size} in "
                              f"dimension {dim}, got shape {tuple(x.shape)}")
 
     def _require_cache(self, cache):
@@ -305,21 +307,21 @@ class Module:
     def _check_dy(self, dy, shape, dtype, backend) -> None:
         """``dy`` must be an array of the output's shape, dtype and backend: never broadcast,
         reshaped or promoted. The error names the layer and both sides."""
-        where = f"{self._label()}.backward"
         got_dtype = getattr(dy, "dtype", None)
         if got_dtype is None or not hasattr(dy, "shape"):
-            raise TypeError(f"{where}: expected dy as an array of shape {tuple(shape)}, "
-                            f"got {type(dy).__name__}")
+            raise TypeError(f"{self._label()}.backward: expected dy as an array of shape "
+                            f"{tuple(shape)}, got {type(dy).__name__}")
         got = B.backend_of(dy)
         if got != backend:
-            raise TypeError(f"{where}: dy is a {got} array but the forward pass ran on the "
-                            f"{backend} backend (arrays are never copied across devices silently)")
+            raise TypeError(f"{self._label()}.backward: dy is a {got} array but the forward pass "
+                            f"ran on the {backend} backend (arrays are never copied across "
+                            f"devices silently)")
         if tuple(dy.shape) != tuple(shape):
-            raise ValueError(f"{where}: expected dy of the output's shape {tuple(shape)}, "
-                             f"got {tuple(dy.shape)}")
+            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
+                             f"{tuple(shape)}, got {tuple(dy.shape)}")
         if got_dtype != dtype:
-            raise TypeError(f"{where}: dy has dtype {got_dtype} but the output has dtype {dtype}; "
-                            f"cast it explicitly (dy.astype({str(dtype)!r}))")
+            raise TypeError(f"{self._label()}.backward: dy has dtype {got_dtype} but the output "
+                            f"has dtype {dtype}; cast it explicitly (dy.astype({str(dtype)!r}))")
 
     def _take_cache(self, dy, out_shape):
         """The cache ``forward`` left in ``self._cache``, consumed by ``backward(dy)``
