@@ -75,8 +75,12 @@ def _count(where, name, v, minimum):
     return int(v)
 
 
-def grad_norm(module: Module):
-    """|dL/dtheta| over every parameter of ``module`` as a 0-d device array (no sync)."""
+def grad_norm(module: Module, optimizer=None):
+    """|dL/dtheta| over every parameter of ``module`` as a 0-d device array (no sync); one
+    dot product of the optimizer's flat gradient when it holds exactly these parameters."""
+    flat = optimizer.flat_grad() if optimizer is not None else None
+    if flat is not None and len(optimizer.params) == len(module.parameters()):
+        return B.array_module(flat).sqrt(B.array_module(flat).vdot(flat, flat))
     total = None
     for p in module.parameters():
         g = p.grad.reshape(-1)
@@ -230,7 +234,7 @@ class GANTrainer:
         if obj.critic:
             row["wasserstein"] = out_r.mean() - out_f.mean()
         if self.grad_norms:
-            row["d_grad_norm"] = grad_norm(D)
+            row["d_grad_norm"] = grad_norm(D, self.d_opt)
         self._real_spread = spread(x_real)
         return row
 
@@ -259,7 +263,7 @@ class GANTrainer:
             self.ema.update()
         row = {"g_loss": loss}
         if self.grad_norms:
-            row["g_grad_norm"] = grad_norm(self.G)
+            row["g_grad_norm"] = grad_norm(self.G, self.g_opt)
         if self._real_spread is not None:
             row["diversity"] = spread(x_fake) / self._real_spread
         return row
@@ -276,7 +280,7 @@ class GANTrainer:
             self.ema.update()
         row = {"g_loss": loss, "diversity": spread(x_fake) / spread(x_real)}
         if self.grad_norms:
-            row["g_grad_norm"] = grad_norm(self.G)
+            row["g_grad_norm"] = grad_norm(self.G, self.g_opt)
         return row
 
     def iteration(self) -> dict:
