@@ -26,8 +26,12 @@ def test_gaussian2d_matches_mean_and_covariance(tmp_path):
 
 
 def test_ring8_covers_all_modes(tmp_path):
-    m = run("ring8", out=str(tmp_path), seed=0, **_quiet())
+    # The preset's settings for a sixth of its steps: seed 0 covers 8/8 modes (at least 20
+    # high-quality samples each) with 83% high quality; over seeds 0-4 at 2,500 steps 4 of 5
+    # covered all 8 (76-88%); the full 16,000 steps cover 8/8 at 97-98% (docs/results.md).
+    m = run("ring8", out=str(tmp_path), seed=0, **_quiet(overrides={"steps": 2500}))
     assert m["modes_covered"] == 8, m
+    assert m["high_quality_percent"] > 70, m
 
 
 def test_matching_network_lowers_mmd(tmp_path):
