@@ -59,7 +59,9 @@ def main(argv=None) -> int:
         rows = [one(j) for j in jobs]
     for r in rows:
         print(json.dumps(r))
-    keys = [k for k in KEYS if k in rows[0] and k != "seconds"]
+    # vectors (a d-D generated mean) are in the rows above; the range line takes scalars
+    keys = [k for k in KEYS if k in rows[0] and k != "seconds"
+            and isinstance(rows[0][k], (int, float))]
     print("range over seeds: " + ", ".join(
         f"{k} {min(r[k] for r in rows):.4g}..{max(r[k] for r in rows):.4g}" for k in keys))
     return 0

