@@ -2,7 +2,7 @@
 
     minigan train [PRESET] [--objective O] [--steps N | --epochs E] [--batch-size B] [--lr LR]
                   [--lr-d LR] [--beta1 B1] [--beta2 B2] [--latent-dim Z] [--n-critic K]
-                  [--clip-value C] [--lambda-gp L] [--spectral-norm] [--pack M]
+                  [--clip-value C] [--lambda-gp L] [--spectral-norm] [--pack M] [--conditional]
                   [--sample-every S] [--checkpoint-every S] [--seed S] [--backend B]
                   [--out DIR] [--resume DIR] [--quiet]
     minigan sample CHECKPOINT --n N --out FILE.npy|FILE.png [--label C] [--seed S]
@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="WGAN's weight clipping")
     t.add_argument("--lambda-gp", type=_number(0.0, "a non-negative number"),
                    help="WGAN-GP's penalty weight (default 10)")
+    t.add_argument("--conditional", action="store_true",
+                   help="class labels into G and D (data sets with labels: the digits)")
     t.add_argument("--spectral-norm", action="store_true",
                    help="spectral normalisation of every D layer with weights")
     t.add_argument("--pack", type=_positive_int, help="PacGAN: D judges this many samples at once")
@@ -164,6 +166,8 @@ def cmd_train(args) -> int:
                  if getattr(args, flag) is not None}
     if args.spectral_norm:
         overrides["spectral_norm"] = True
+    if args.conditional:
+        overrides["conditional"] = True
     if args.steps is not None:
         overrides["steps"] = args.steps
     if args.epochs is not None:

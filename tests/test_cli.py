@@ -157,3 +157,15 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path):
     from minigan.gan import load_checkpoint
     step = load_checkpoint(str(out / "checkpoint.npz"))["step"]
     assert f"interrupted at step {step};" in lines[0]
+
+
+def test_conditional_flag_trains_by_class_and_needs_labels(tmp_path, capsys):
+    run = tmp_path / "c"
+    assert main(["train", "dcgan-digits", "--conditional", "--steps", "3", "--batch-size", "8",
+                 "--quiet", "--out", str(run)]) == 0
+    assert json.loads((run / "metrics.json").read_text())["config"]["conditional"] is True
+    assert main(["sample", str(run), "--n", "4", "--label", "7", "--out", str(tmp_path / "s.npy")]) == 0
+    import numpy as np
+    assert np.load(tmp_path / "s.npy").shape == (4, 1, 8, 8)
+    assert main(["train", "ring8", "--conditional", "--steps", "3", "--out", str(tmp_path / "r")]) == 2
+    assert "labelled data" in capsys.readouterr().err
