@@ -145,10 +145,11 @@ class Optimizer:
             p.grad[...] = 0
 
     @staticmethod
-    def _work_dtype(p):
-        """float16 parameters are updated in float32: eps (1e-8) and squared gradients
-        underflow to 0 in float16, and Adam's step would divide by zero."""
-        return numpy.float32 if p.data.dtype == numpy.float16 else p.data.dtype
+    def _work_dtype(dtype):
+        """The dtype a parameter of ``dtype`` is updated in. float16 parameters are updated
+        in float32: eps (1e-8) and squared gradients underflow to 0 in float16, and Adam's
+        step would divide by zero."""
+        return numpy.float32 if dtype == numpy.float16 else dtype
 
     def _slot(self, key, name):
         """The state array ``name`` of parameter ``key`` (an index), or the flat one of all
@@ -157,7 +158,8 @@ class Optimizer:
         if flat is not None:
             if name not in flat["state"]:
                 p0 = self.params[0]
-                buf = array_module(p0.data).zeros(flat["data"].shape, dtype=self._work_dtype(p0))
+                buf = array_module(p0.data).zeros(flat["data"].shape,
+                                                  dtype=self._work_dtype(p0.data.dtype))
                 flat["state"][name] = buf
                 for st, (d, _, off, n) in zip(self.state, flat["views"]):
                     st[name] = buf[off:off + n].reshape(d.shape)
@@ -165,7 +167,7 @@ class Optimizer:
         st = self.state[key]
         if name not in st:
             p = self.params[key]
-            st[name] = array_module(p.data).zeros(p.data.shape, dtype=self._work_dtype(p))
+            st[name] = array_module(p.data).zeros(p.data.shape, dtype=self._work_dtype(p.data.dtype))
         return st[name]
 
     def _flat_ok(self) -> bool:
@@ -196,7 +198,7 @@ class Optimizer:
     def _gradient(self, data, grad):
         """The gradient (in the working dtype) with L2 weight decay folded in (PyTorch's
         ``weight_decay``)."""
-        work = numpy.float32 if data.dtype == numpy.float16 else data.dtype
+        work = self._work_dtype(data.dtype)
         g = grad if grad.dtype == work else grad.astype(work)
         if self.weight_decay:
             return g + self.weight_decay * data
@@ -277,7 +279,7 @@ class Optimizer:
             target = self.params[i].data
             xp = array_module(target)
             host = to_numpy(arr) if xp is numpy else arr
-            self._slot(i, name)[...] = xp.asarray(host, dtype=self._work_dtype(self.params[i]))
+            self._slot(i, name)[...] = xp.asarray(host, dtype=self._work_dtype(target.dtype))
         self._loaded(loaded)
 
     def _loaded(self, entries) -> None:

@@ -80,7 +80,8 @@ def grad_norm(module: Module, optimizer=None):
     dot product of the optimizer's flat gradient when it holds exactly these parameters."""
     flat = optimizer.flat_grad() if optimizer is not None else None
     if flat is not None and len(optimizer.params) == len(module.parameters()):
-        return B.array_module(flat).sqrt(B.array_module(flat).vdot(flat, flat))
+        xp = B.array_module(flat)
+        return xp.sqrt(xp.vdot(flat, flat))
     total = None
     for p in module.parameters():
         g = p.grad.reshape(-1)
