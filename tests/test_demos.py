@@ -87,9 +87,9 @@ def test_gaussian_2d_3d(tmp_path):
     # 600 steps of batch 128, seeds 0/1/2: 2-D mean error 0.04/0.13/0.15, covariance error
     # 0.77/0.72/0.69; 3-D mean error 0.43/0.37/0.41, covariance error 0.77/0.83/0.83 (a
     # generator without spread has covariance error 1)
-    for preset, mean_bound in (("gaussian2d", 0.35), ("gaussian3d", 0.7)):
+    for preset, mean_bound in (("gaussian2d", 0.3), ("gaussian3d", 0.6)):
         assert 0 <= s[preset]["mean_error"] < mean_bound
-        assert 0 < s[preset]["cov_error"] < 0.97
+        assert 0 < s[preset]["cov_error"] < 0.95
     assert_pictures(out, "gaussian2d.gif", "gaussian3d.gif", "gaussian2d.png", "gaussian3d.png")
 
 
