@@ -170,6 +170,18 @@ class Optimizer:
             st[name] = array_module(p.data).zeros(p.data.shape, dtype=self._work_dtype(p.data.dtype))
         return st[name]
 
+    def _scratch(self, key, like):
+        """A work array shaped like ``like`` for one update. The flat path keeps one from step
+        to step (not state: never saved), so a step maps no new memory; a per-parameter
+        update gets a fresh one."""
+        xp = array_module(like)
+        if key is FLAT:
+            s = self._flat.get("scratch")
+            if s is None or s.shape != like.shape or s.dtype != like.dtype:
+                s = self._flat["scratch"] = xp.empty_like(like)
+            return s
+        return xp.empty_like(like)
+
     def _flat_ok(self) -> bool:
         """Subclasses may refuse the flat path (SGD while some buffers are unstarted)."""
         return True
@@ -365,18 +377,21 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         g = self._gradient(data, grad)
         m, v = self._slot(key, "exp_avg"), self._slot(key, "exp_avg_sq")
+        xp = array_module(v)
+        # One scratch array for every temporary, updated in place: the step is memory-bound.
+        # (Explicit out= keeps it an array for 0-d parameters too, where NumPy's ufuncs
+        # would return scalars that in-place ops cannot write into.)
+        s = self._scratch(key, v)
         m *= b1
-        m += (1 - b1) * g
+        m += xp.multiply(g, 1 - b1, out=s)
         v *= b2
-        v += (1 - b2) * (g * g)
+        s = xp.multiply(g, g, out=s)
+        s *= 1 - b2
+        v += s
         # t counts per parameter, so a parameter unfrozen late starts at t = 1
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1.
-        # One scratch array, updated in place: the step is memory-bound for small layers.
-        # (The explicit out= keeps it an array for 0-d parameters too, where NumPy's
-        # sqrt would return a scalar that in-place ops cannot write into.)
-        xp = array_module(v)
-        step = xp.sqrt(v, out=xp.empty_like(v))
+        step = xp.sqrt(v, out=s)
         step /= math.sqrt(bc2)
         step += self.eps
         xp.divide(m, step, out=step)

@@ -173,6 +173,9 @@ class GANTrainer:
         self._stop = False
         self.extra_arrays: Callable | None = None   # () -> {name: array}, saved with checkpoints
         self.resumed_arrays: dict = {}              # the extra arrays of the resumed checkpoint
+        # Freed activations stay mapped for the next step instead of page-faulting back in
+        # every pass (backend.keep_freed_host_memory; host memory only, once per process).
+        B.keep_freed_host_memory()
 
     # ------------------------------------------------------------ batches
     def _real_batch(self):

@@ -16,6 +16,7 @@ import numpy
 
 from .. import backend as B
 from ..ops.batchnorm import batchnorm_backward, batchnorm_forward
+from ..ops.workspace import Workspace
 from .checks import fits_in_memory, float_dtype, positive_int, real
 from .module import Module, Parameter
 
@@ -41,6 +42,8 @@ class _BatchNorm(Module):
         self.register_buffer("num_batches_tracked", xp.zeros((), dtype=xp.int64))
         self._cache = None
         self._in_shape = None
+        # xhat, the squares and dy*xhat live here from step to step (no page faults)
+        self._ws = Workspace()
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
@@ -69,7 +72,7 @@ class _BatchNorm(Module):
         y, self._cache = batchnorm_forward(x, self.weight.data, self.bias.data, self.running_mean,
                                            self.running_var, training=self.training,
                                            momentum=self.momentum, eps=self.eps,
-                                           num_batches_tracked=tracked)
+                                           num_batches_tracked=tracked, ws=self._ws)
         self._in_shape = tuple(x.shape)
         finite = self._cache[-1]
         if finite is not None and isinstance(finite, numpy.ndarray) and not finite.all():
@@ -83,7 +86,8 @@ class _BatchNorm(Module):
     def backward(self, dy):
         cache = self._take_cache(dy, self._in_shape)
         want_g, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
-        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b)
+        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b,
+                                                  ws=self._ws)
         if want_g:
             self.weight.grad += dgamma
         if want_b:

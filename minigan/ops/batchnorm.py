@@ -18,6 +18,7 @@ Backward (evaluation): dx = gamma / sqrt(running_var + eps) * dy.
 from __future__ import annotations
 
 from .. import backend as B
+from .workspace import scratch_like
 
 
 def _axes(x):
@@ -28,7 +29,8 @@ def _axes(x):
 
 
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool = True,
-                      momentum: float | None = 0.1, eps: float = 1e-5, num_batches_tracked: int = 0):
+                      momentum: float | None = 0.1, eps: float = 1e-5, num_batches_tracked: int = 0,
+                      ws=None):
     """x (N, C, *), gamma/beta/running_* (C,) -> (y like x, cache).
 
     In training the running statistics are updated IN PLACE (as PyTorch's buffers
@@ -36,7 +38,10 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
     1 / (num_batches_tracked + 1) where ``num_batches_tracked`` counts the batches
     before this one. Channels whose batch statistics are NaN or infinite keep their
     running statistics; the cache's last entry is the (C,) mask of channels that
-    were updated (None in evaluation).  See docs/math/batchnorm.md.
+    were updated (None in evaluation).  ``ws``: the layer's
+    :class:`~minigan.ops.workspace.Workspace` for xhat (the cache) and the squares
+    (None: fresh arrays; with one, a later forward invalidates this cache).
+    See docs/math/batchnorm.md.
     """
     xp = B.array_module(x)
     axes, shape = _axes(x)
@@ -46,8 +51,9 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
             raise ValueError(f"batchnorm: expected more than 1 value per channel when training, "
                              f"got input of shape {tuple(x.shape)}")
         mu = x.mean(axis=axes)
-        xc = x - mu.reshape(shape)
-        var = xp.mean(xc * xc, axis=axes)          # biased: this is what normalises
+        xc = xp.subtract(x, mu.reshape(shape), out=scratch_like(ws, "xhat", x))
+        sq = xp.multiply(xc, xc, out=scratch_like(ws, "sq", x))
+        var = sq.mean(axis=axes)                   # biased: this is what normalises
         factor = momentum if momentum is not None else 1.0 / (num_batches_tracked + 1)
         new_mean = running_mean * (1 - factor)
         new_mean += factor * mu
@@ -60,23 +66,24 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
         running_mean[...] = xp.where(finite, new_mean, running_mean)
         running_var[...] = xp.where(finite, new_var, running_var)
     else:
-        xc = x - running_mean.reshape(shape)
+        xc = xp.subtract(x, running_mean.reshape(shape), out=scratch_like(ws, "xhat", x))
         var = running_var
         finite = None
     inv_std = 1.0 / xp.sqrt(var + eps)
     xhat = xc
-    xhat *= inv_std.reshape(shape)                 # xc is a fresh array: normalise in place
+    xhat *= inv_std.reshape(shape)                 # xc is this op's own array: normalise in place
     y = xhat * gamma.reshape(shape)
     y += beta.reshape(shape)
     return y, (xhat, gamma, inv_std, training, finite)
 
 
-def batchnorm_backward(dy, cache, param_grads: bool = True):
+def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
     """dy like x -> (dx like x, dgamma (C,), dbeta (C,)).
 
     With ``param_grads=False`` (a frozen layer) dgamma and dbeta are None; in
     evaluation mode their two reductions are then skipped entirely (in training
-    dx itself needs sum(dy) and sum(dy xhat)).  See docs/math/batchnorm.md.
+    dx itself needs sum(dy) and sum(dy xhat)).  ``ws``: a Workspace for the
+    product dy xhat (None: a fresh array).  See docs/math/batchnorm.md.
     """
     xhat, gamma, inv_std, training, _ = cache
     axes, shape = _axes(dy)
@@ -87,12 +94,12 @@ def batchnorm_backward(dy, cache, param_grads: bool = True):
             return dx, None, None
         return dx, (dy * xhat).sum(axis=axes), dy.sum(axis=axes)
     m = dy.size // dy.shape[1]
+    xp = B.array_module(dy)
     dbeta = dy.sum(axis=axes)
-    dgamma = (dy * xhat).sum(axis=axes)
+    dgamma = xp.multiply(dy, xhat, out=scratch_like(ws, "dy_xhat", xhat)).sum(axis=axes)
     # dx = scale * (dy - dbeta/m - xhat * dgamma/m), built with in-place steps.
     dx = xhat * (dgamma / m).reshape(shape)
     dx += (dbeta / m).reshape(shape)
-    xp = B.array_module(dy)
     xp.subtract(dy, dx, out=dx)
     dx *= scale
     if not param_grads:

@@ -15,9 +15,9 @@ strided ``+=`` of whole slices (never ``add.at``).
 Only the array namespace of the input is used (``minigan.backend.array_module``),
 so the same code runs on NumPy and CuPy.
 
-A :class:`Workspace` lets a layer keep its large scratch arrays (the padded
-input, ``cols``, the GEMM output that col2im consumes) from one step to the
-next: a fresh 13 MB array costs page faults every step, a reused one does not.
+A :class:`~minigan.ops.workspace.Workspace` lets a layer keep its large
+scratch arrays (the padded input, ``cols``, the GEMM output that col2im
+consumes) from one step to the next.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy
 
 from .. import backend as B
+from .workspace import Workspace, scratch  # noqa: F401  (re-exported)
 
 
 class Geometry(NamedTuple):
@@ -34,35 +35,6 @@ class Geometry(NamedTuple):
     stride: tuple = (1, 1)
     padding: tuple = (0, 0)
     dilation: tuple = (1, 1)
-
-
-class Workspace:
-    """Named scratch arrays owned by one layer, reused while shape, dtype and backend match.
-
-    A buffer's contents are valid only until the next ``take`` of the same name,
-    so a workspace must never be shared by two layers, and the arrays it hands out
-    must never be returned to the caller (only cached or consumed internally).
-    """
-
-    def __init__(self):
-        self._buffers = {}
-
-    def take(self, name, shape, dtype, xp):
-        b = self._buffers.get(name)
-        if b is None or b.shape != tuple(shape) or b.dtype != dtype or B.array_module(b) is not xp:
-            b = self._buffers[name] = xp.empty(shape, dtype=dtype)
-        return b
-
-    def clear(self) -> None:
-        self._buffers.clear()
-
-    def nbytes(self) -> int:
-        return sum(int(b.nbytes) for b in self._buffers.values())
-
-
-def scratch(ws, name, shape, dtype, xp):
-    """A workspace buffer, or a fresh array when there is no workspace."""
-    return xp.empty(shape, dtype=dtype) if ws is None else ws.take(name, shape, dtype, xp)
 
 
 def pair(v, name: str = "value", where: str = "conv") -> tuple:

@@ -174,7 +174,7 @@ PRESETS = {c.preset: c for c in (
            objective="lsgan", steps=16000, batch_size=256, optimizer="adam", lr=1e-3, beta1=0.5,
            beta2=0.999, n_critic=1, lr_decay=True, latent_dim=2, hidden=256, tuned_for="lsgan"),
     Config("grid25", "25 Gaussians on a 5x5 grid, std 0.05: mode coverage (MLP GAN)", "grid25",
-           "mlp", objective="lsgan", steps=40000, batch_size=256, optimizer="adam", lr=1e-3,
+           "mlp", objective="lsgan", steps=60000, batch_size=256, optimizer="adam", lr=1e-3,
            beta1=0.5, beta2=0.999, n_critic=1, lr_decay=True, latent_dim=2, hidden=256,
            tuned_for="lsgan"),
     Config("dcgan-digits", "DCGAN on scikit-learn's 8x8 digits", "digits8", "dcgan8",
