@@ -5,6 +5,8 @@
     python -m benchmarks.gan_step --model dcgan      # only DCGAN-28 (or: mlp)
     python -m benchmarks.gan_step --sweep-plot docs/images/gan_step_batch.png
     python -m benchmarks.gan_step --backend cupy     # minigan on a GPU (no comparison)
+    python -m benchmarks.gan_step --processes        # also: each library in its own process
+    python -m benchmarks.gan_step --against /tmp/old # this checkout's minigan against another's
 
 One iteration, in both libraries, as PyTorch's DCGAN example does it: a fake batch from
 G; D's loss on a real batch and on the fake batch (backward after each), a D update;
@@ -24,7 +26,8 @@ library's idle worker threads do not bill the other); reported: medians, the rat
 minigan / PyTorch of the medians with the spread of the per-block ratios, the achieved
 GFLOP/s (GEMM work of the iteration / time) next to the machine's measured peak (a large
 float32 matrix product), peak memory of each (extra resident memory of a fresh process
-running 30 iterations), and with --sweep-plot the time per iteration over batch sizes
+running 30 iterations, with its time and page faults there: each library alone, with its
+own allocator settings), page faults per iteration, and with --sweep-plot the time per iteration over batch sizes
 16 ... 512. Targets (docs/performance.md): (a) ratio <= 0.8, (b) ratio <= 0.5, peak memory
 no more than PyTorch's. Never asserted by a test.
 """
@@ -48,7 +51,14 @@ def _args(argv=None):
     p.add_argument("--no-sweep", action="store_true", help="(kept for scripts) no batch sweep")
     p.add_argument("--sweep-plot", default=None, help="PNG: time per iteration over batch sizes")
     p.add_argument("--json", default=None, help="write the figures to this JSON file")
+    p.add_argument("--processes", action="store_true",
+                   help="also compare with each library in its own process (own allocator settings)")
     p.add_argument("--memory-child", nargs=3, metavar=("LIB", "MODEL", "BATCH"), help=argparse.SUPPRESS)
+    p.add_argument("--against", default=None, metavar="DIR",
+                   help="compare minigan with the minigan of another checkout (e.g. a git "
+                        "worktree of an older commit), each in its own process")
+    p.add_argument("--serve", nargs=3, metavar=("LIB", "MODEL", "BATCH"), help=argparse.SUPPRESS)
+    p.add_argument("--minigan-from", default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -57,6 +67,8 @@ if ARGS is not None and ARGS.threads is not None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ARGS is not None and ARGS.minigan_from:
+    sys.path.insert(0, os.path.abspath(ARGS.minigan_from))     # a server timing another checkout
 
 import platform  # noqa: E402
 import resource  # noqa: E402
@@ -178,13 +190,23 @@ def machine_peak() -> float:
     return 2 * 2048 ** 3 / best / 1e9
 
 
-def _block(step, n):
+def _faults() -> int:
+    """Minor page faults of this process so far (memory the kernel had to map in)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def _block(step, n, faults=None):
+    """Times of the n - 1 timed iterations of one block; their page faults are appended
+    to ``faults`` (a list) when given."""
     step()
     times = []
+    f0 = _faults()
     for _ in range(n - 1):
         t = time.perf_counter()
         step()
         times.append(time.perf_counter() - t)
+    if faults is not None:
+        faults.append((_faults() - f0) / (n - 1))
     return times
 
 
@@ -200,23 +222,77 @@ def compare(model, batch, blocks, block, torch_on=True):
         mine()
         theirs and theirs()
     tm, tt, ratios = [], [], []
+    faults = {"m": [], "t": []}
     for r in range(blocks):
         order = [("m", mine), ("t", theirs)] if r % 2 == 0 else [("t", theirs), ("m", mine)]
         got = {}
         for key, fn in order:
             if fn is not None:
-                got[key] = _block(fn, block)
+                got[key] = _block(fn, block, faults[key])
         tm += got["m"]
         if "t" in got:
             tt += got["t"]
             ratios.append(statistics.median(got["m"]) / statistics.median(got["t"]))
     out = {"model": model, "batch": batch, "minigan_ms": 1e3 * statistics.median(tm),
-           "minigan_min_ms": 1e3 * min(tm)}
+           "minigan_min_ms": 1e3 * min(tm), "minigan_faults": statistics.median(faults["m"])}
     if tt:
         out.update(torch_ms=1e3 * statistics.median(tt), torch_min_ms=1e3 * min(tt),
+                   torch_faults=statistics.median(faults["t"]),
                    ratio=statistics.median(tm) / statistics.median(tt),
                    ratio_blocks=[round(x, 3) for x in ratios])
     return out
+
+
+def block_server(lib, model, batch):
+    """One library in its own process (its own allocator settings): read "n" lines from
+    stdin, run a block of n iterations, answer with a JSON line of times and page faults."""
+    step = torch_iteration(model, batch)[0] if lib == "torch" else minigan_iteration(model, batch)
+    for _ in range(3):
+        step()
+    for line in sys.stdin:
+        faults = []
+        times = _block(step, int(line), faults)
+        print(json.dumps({"times": times, "faults": faults[0]}), flush=True)
+
+
+def compare_processes(model, batch, blocks, block, against=None):
+    """As :func:`compare`, but each library runs in a process of its own, so each keeps its
+    own allocator settings; the blocks still alternate, one process waiting while the other
+    runs. With ``against`` (a folder holding another checkout) the second process times
+    that checkout's minigan instead of PyTorch (reported in the ``torch_*`` fields)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [sys.executable, "-m", "benchmarks.gan_step", "--serve"]
+    second = (["m", model, str(batch), "--minigan-from", against] if against
+              else ["t", model, str(batch)])
+    procs = {"m": subprocess.Popen(cmd + ["m", model, str(batch)], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, text=True, cwd=root),
+             "t": subprocess.Popen(cmd + second, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, text=True, cwd=root)}
+    try:
+        got = {"m": [], "t": []}
+        faults = {"m": [], "t": []}
+        ratios = []
+        for r in range(blocks):
+            med = {}
+            for lib in (("m", "t") if r % 2 == 0 else ("t", "m")):
+                p = procs[lib]
+                p.stdin.write(f"{block}\n")
+                p.stdin.flush()
+                answer = json.loads(p.stdout.readline())
+                got[lib] += answer["times"]
+                faults[lib].append(answer["faults"])
+                med[lib] = statistics.median(answer["times"])
+            ratios.append(med["m"] / med["t"])
+    finally:
+        for p in procs.values():
+            p.stdin.close()
+            p.wait()
+    return {"minigan_ms": 1e3 * statistics.median(got["m"]),
+            "torch_ms": 1e3 * statistics.median(got["t"]),
+            "ratio": statistics.median(got["m"]) / statistics.median(got["t"]),
+            "ratio_blocks": [round(x, 3) for x in ratios],
+            "minigan_faults": statistics.median(faults["m"]),
+            "torch_faults": statistics.median(faults["t"])}
 
 
 def _kib(field):
@@ -231,14 +307,20 @@ def _kib(field):
 
 
 def memory_child(lib, model, batch):
-    """Print the extra resident memory (MiB) of 30 iterations over the post-import baseline."""
+    """Print the extra resident memory (MiB) of 30 iterations over the post-import baseline,
+    and the median time and page faults of iterations 11-30: one library alone in a fresh
+    process, with its own allocator settings (in the interleaved comparison both libraries
+    share one process, and so minigan's trainer's, backend.keep_freed_host_memory)."""
     if lib == "torch":
         import torch  # noqa: F401
     base = _kib("VmRSS")
     step = torch_iteration(model, batch)[0] if lib == "torch" else minigan_iteration(model, batch)
-    for _ in range(30):
+    for _ in range(10):
         step()
-    print(json.dumps({"extra_mib": (_kib("VmHWM") - base) / 1024}))
+    faults = []
+    times = _block(step, 21, faults)
+    print(json.dumps({"extra_mib": (_kib("VmHWM") - base) / 1024,
+                      "alone_ms": 1e3 * statistics.median(times), "alone_faults": faults[0]}))
 
 
 def peak_memory(model, batch, libs):
@@ -248,8 +330,8 @@ def peak_memory(model, batch, libs):
                             model, str(batch)], capture_output=True, text=True,
                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         try:
-            out[lib] = json.loads(r.stdout.strip().splitlines()[-1])["extra_mib"]
-        except (IndexError, ValueError, KeyError):
+            out[lib] = json.loads(r.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
             out[lib] = None
     return out
 
@@ -285,6 +367,10 @@ def main(argv=None) -> int:
         lib, model, batch = args.memory_child
         memory_child(lib, model, int(batch))
         return 0
+    if args.serve:
+        lib, model, batch = args.serve
+        block_server("torch" if lib == "t" else "minigan", model, int(batch))
+        return 0
     if args.backend == "fakecupy":
         from tests import fakecupy
         fakecupy.install()
@@ -304,8 +390,17 @@ def main(argv=None) -> int:
     peak = machine_peak() if mg.backend.current().name == "numpy" else None
     if peak:
         print(f"machine peak (float32 2048^2 matmul): {peak:.1f} GFLOP/s")
-    results = []
     models = ["dcgan", "mlp"] if args.model == "both" else [args.model]
+    if args.against:
+        for model in models:
+            r = compare_processes(model, MODELS[model], args.blocks, args.block, args.against)
+            rb = r["ratio_blocks"]
+            print(f"{model:<6} batch {MODELS[model]:>3}: this checkout {r['minigan_ms']:.2f} ms "
+                  f"({r['minigan_faults']:.0f} faults), {args.against} {r['torch_ms']:.2f} ms "
+                  f"({r['torch_faults']:.0f} faults), ratio {r['ratio']:.2f} "
+                  f"(blocks {min(rb):.2f}-{max(rb):.2f})")
+        return 0
+    results = []
     for model in models:
         batch = MODELS[model]
         r = compare(model, batch, args.blocks, args.block, torch_on)
@@ -321,9 +416,25 @@ def main(argv=None) -> int:
             line += (f"  torch {r['torch_ms']:8.2f} ms  ratio {r['ratio']:.2f} "
                      f"(blocks {min(rb):.2f}-{max(rb):.2f})")
         line += f"  {r['gflops']:.1f} GFLOP/s"
+        line += f"\n{'':<17}page faults per iteration: minigan {r['minigan_faults']:.0f}"
+        if "torch_faults" in r:
+            line += f", torch {r['torch_faults']:.0f}"
         if "peak_extra_mib" in r:
-            line += "  peak extra MiB " + ", ".join(
+            alone = r.pop("peak_extra_mib")
+            r["alone"] = alone
+            r["peak_extra_mib"] = {k: (v or {}).get("extra_mib") for k, v in alone.items()}
+            line += f"\n{'':<17}peak extra MiB " + ", ".join(
                 f"{k} {v:.0f}" if v is not None else f"{k} ?" for k, v in r["peak_extra_mib"].items())
+            line += f"\n{'':<17}each alone in a fresh process: " + ", ".join(
+                f"{k} {v['alone_ms']:.1f} ms ({v['alone_faults']:.0f} faults)" if v else f"{k} ?"
+                for k, v in alone.items())
+        if args.processes and torch_on:
+            sep = r["separate_processes"] = compare_processes(model, batch, args.blocks, args.block)
+            rb = sep["ratio_blocks"]
+            line += (f"\n{'':<17}each in its own process, alternating: minigan "
+                     f"{sep['minigan_ms']:.2f} ms ({sep['minigan_faults']:.0f} faults), torch "
+                     f"{sep['torch_ms']:.2f} ms ({sep['torch_faults']:.0f} faults), ratio "
+                     f"{sep['ratio']:.2f} (blocks {min(rb):.2f}-{max(rb):.2f})")
         print(line)
         sys.stdout.flush()
     out = {"results": results, "machine_peak_gflops": peak}

@@ -366,8 +366,8 @@ def keep_freed_host_memory() -> bool:
     if _HOST_HEAP_RAISED:
         return False
     _HOST_HEAP_RAISED = True
+    # Never touched, so it never becomes resident: mapping and unmapping it is enough.
     block = numpy.empty(_RAISE_BYTES, dtype=numpy.uint8)
-    block[::4096] = 0               # touch it, so that the allocator really maps it
     del block
     return True
 
