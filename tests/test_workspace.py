@@ -1,5 +1,5 @@
 """Scratch arrays kept between steps (minigan/ops/workspace.py), the ops that use them
-(batch norm, Linear's dW, Adam's step) against their fresh-array forms, and the host
+(batch norm, Adam's step) against their fresh-array forms, and the host
 allocator setting that keeps freed activations mapped."""
 import resource
 import sys
@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 import minigan as mg
 from minigan import nn, optim
 from minigan.ops.batchnorm import batchnorm_backward, batchnorm_forward
-from minigan.ops.linear import linear_backward, linear_forward
 from minigan.ops.workspace import Workspace, memory_order, scratch_like
 
 
@@ -88,26 +87,6 @@ def test_batchnorm_layer_outputs_survive_the_next_step(backend_name, to_xp, rng)
     bn.backward(dy2)
     np.testing.assert_array_equal(mg.backend.to_numpy(y1), keep[0])
     np.testing.assert_array_equal(mg.backend.to_numpy(dx1), keep[1])
-
-
-def test_linear_dW_through_a_workspace(rng):
-    x, W, b = rng.standard_normal((5, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3)
-    dy = rng.standard_normal((5, 3))
-    _, cache = linear_forward(x, W, b)
-    ref = linear_backward(dy, cache)
-    ws = Workspace()
-    got = linear_backward(dy, cache, ws=ws)
-    for a, r in zip(got, ref):
-        np.testing.assert_array_equal(a, r)
-    # dW is the workspace's buffer (the layer adds it to the gradient at once) ...
-    assert np.shares_memory(got[1], linear_backward(dy * 2, cache, ws=ws)[1])
-    # ... so the layer's accumulated gradient over two backward passes is still exact
-    layer = nn.Linear(4, 3, dtype=np.float64)
-    layer.weight.data[...] = W
-    for d in (dy, 2 * dy):
-        layer.forward(x)
-        layer.backward(d)
-    np.testing.assert_allclose(layer.weight.grad, 3 * ref[1], rtol=1e-14)
 
 
 def test_adam_flat_step_keeps_one_scratch_and_matches_per_parameter(backend_name, to_xp, rng):

@@ -5,7 +5,6 @@ import numpy
 
 from .. import backend as B
 from ..ops.linear import linear_backward, linear_forward
-from ..ops.workspace import Workspace
 from . import init
 from .checks import fits_in_memory, float_dtype, positive_int
 from .module import Module, Parameter
@@ -35,7 +34,6 @@ class Linear(Module):
         self.bias = Parameter(xp.zeros((out_features,), dtype=dtype)) if bias else None
         init.pytorch_default_(self.weight, self.bias, rng)
         self._cache = None
-        self._ws = Workspace()          # dW before it joins weight.grad: no new memory per step
 
     def extra_repr(self) -> str:
         return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
@@ -54,8 +52,7 @@ class Linear(Module):
         self._check_dy(dy, (x.shape[0], self.out_features), W.dtype, B.backend_of(W))
         self._cache = None
         want_w, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
-        dx, dW, db = linear_backward(dy, cache, param_grads=want_w or want_b, input_grad=need_dx,
-                                     ws=self._ws)
+        dx, dW, db = linear_backward(dy, cache, param_grads=want_w or want_b, input_grad=need_dx)
         if want_w:
             self.weight.grad += dW
         if want_b:

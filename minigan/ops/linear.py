@@ -2,8 +2,6 @@
 
 Shapes: x (N, in), W (out, in), b (out,), y (N, out).
 """
-from ..backend import array_module
-from .workspace import scratch
 
 
 def linear_forward(x, W, b=None):
@@ -14,7 +12,7 @@ def linear_forward(x, W, b=None):
     return y, (x, W, b is not None)
 
 
-def linear_backward(dy, cache, param_grads: bool = True, input_grad: bool = True, ws=None):
+def linear_backward(dy, cache, param_grads: bool = True, input_grad: bool = True):
     """From dy = dL/dy (N, out) return (dx, dW, db).
 
     dx = dy W          (N, in)
@@ -22,18 +20,11 @@ def linear_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
     db = sum_n dy[n]   (out,)
     With ``param_grads=False`` (a frozen layer) dW and db are None and their
     GEMM is skipped; with ``input_grad=False`` (the input is data) dx is None.
-    With a :class:`~minigan.ops.workspace.Workspace` ``ws``, dW is its buffer, valid until
-    the next call: the layer adds it to the weight's gradient at once.
     """
     x, W, has_b = cache
     dx = dy @ W if input_grad else None
     if not param_grads:
         return dx, None, None
-    if ws is None:
-        dW = dy.T @ x
-    else:
-        xp = array_module(dy)
-        dW = scratch(ws, "dW", (dy.shape[1], x.shape[1]), xp.result_type(dy.dtype, x.dtype), xp)
-        xp.matmul(dy.T, x, out=dW)
+    dW = dy.T @ x
     db = dy.sum(axis=0) if has_b else None
     return dx, dW, db

@@ -1,11 +1,11 @@
 """Scratch arrays a layer keeps from one step to the next.
 
 Why: a training step makes the same temporaries every time (im2col's ``cols``,
-batch norm's normalised input, a weight gradient before it is added to the
-parameter's, Adam's step). Made fresh, each large one is new memory that the
-operating system must map in page by page, every step: in a DCGAN-28 iteration
-that was about 11,000 page faults, a fifth of the time
-(docs/performance.md, "Page faults"). Kept in a :class:`Workspace`, a buffer
+batch norm's normalised input, Adam's step). Made fresh, each large one is new
+memory that the allocator may have handed back to the operating system since
+the last step, to be page-faulted in again (docs/performance.md, "Page faults";
+the trainer also raises the allocator's thresholds, see
+``minigan.backend.keep_freed_host_memory``). Kept in a :class:`Workspace`, a buffer
 is mapped once and reused.
 
 The price is the rule that makes it safe: a buffer's contents are valid only
