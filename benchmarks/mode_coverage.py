@@ -44,7 +44,7 @@ def _args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default="ring8,grid25", help="ring8, grid25 or both (comma list)")
     p.add_argument("--configs", default=",".join(CONFIGS), help="comma list of " + ", ".join(CONFIGS))
-    p.add_argument("--seeds", default="0,1,2,3,4")
+    p.add_argument("--seeds", default="0-4", help="a list and ranges: 0,1 or 0-4")
     p.add_argument("--steps", type=int, default=None, help="override every run's steps")
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel (each single-threaded)")
     p.add_argument("--json", default=None, help="write every run's figures here")
@@ -92,7 +92,8 @@ def main(argv=None) -> int:
     for n in names:
         if n not in CONFIGS:
             raise SystemExit(f"unknown configuration {n!r}; choose from {', '.join(CONFIGS)}")
-    seeds = [int(s) for s in args.seeds.split(",")]
+    from benchmarks.seeds import parse_seeds
+    seeds = parse_seeds(args.seeds)
     jobs = [(d, n, s, args.steps, args.out) for d in datas for n in names for s in seeds]
     rows = []
     if args.jobs > 1:

@@ -19,7 +19,8 @@ KEYS = ("generated_mean", "generated_std", "wasserstein_1d", "mean_error", "cov_
         "frechet_digit_distance", "mmd2_start", "mmd2_final", "seconds")
 
 
-def _seeds(text):
+def parse_seeds(text):
+    """"0-4" or "0,2,5" or "0-2,7" -> the list of seeds."""
     out = []
     for part in text.split(","):
         lo, _, hi = part.partition("-")
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
             overrides[k] = json.loads(v)
         except json.JSONDecodeError:
             overrides[k] = v
-    jobs = [(args.preset, s, overrides) for s in _seeds(args.seeds)]
+    jobs = [(args.preset, s, overrides) for s in parse_seeds(args.seeds)]
     if args.jobs > 1:
         from multiprocessing import get_context
         with get_context("spawn").Pool(args.jobs) as pool:
