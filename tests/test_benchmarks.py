@@ -37,3 +37,20 @@ def test_gan_step_against_another_checkout(capsys):
                           "--against", root]) == 0
     out = capsys.readouterr().out
     assert "this checkout" in out and root in out and "ratio" in out
+
+
+def test_seed_lists_and_a_tiny_mode_coverage_run(tmp_path, capsys):
+    from benchmarks import mode_coverage
+    from benchmarks.seeds import parse_seeds
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("0,2,5") == [0, 2, 5] and parse_seeds("0-1,7") == [0, 1, 7]
+    out = tmp_path / "rows.json"
+    assert mode_coverage.main(["--data", "ring8", "--configs", "best,pack2", "--seeds", "0-1",
+                               "--steps", "20", "--jobs", "1", "--json", str(out),
+                               "--out", str(tmp_path / "runs")]) == 0
+    rows = json.loads(out.read_text())
+    assert sorted((r["config"], r["seed"]) for r in rows) == [
+        ("best", 0), ("best", 1), ("pack2", 0), ("pack2", 1)]
+    assert all(0 <= r["modes"] <= 8 and 0 <= r["hq"] <= 100 and r["steps"] == 20 for r in rows)
+    text = capsys.readouterr().out
+    assert "PacGAN4 (published)" in text and "(2 seeds)" in text
