@@ -33,6 +33,9 @@ CONFIGS = {
     "nonsaturating": {"objective": "nonsaturating"},
     "wgan": {"objective": "wgan"},
     "wgan-gp": {"objective": "wgan-gp"},
+    # Gulrajani et al.'s settings for their 2-D toy data (lambda 0.1; 10 is theirs for images),
+    # as in demos/mode_collapse.py
+    "wgan-gp-toy": {"objective": "wgan-gp", "lambda_gp": 0.1, "lr": 1e-3},
     "hinge+sn": {"objective": "hinge", "spectral_norm": True},
     "pack2": {"objective": "nonsaturating", "pack": 2},
     "pack3": {"objective": "nonsaturating", "pack": 3},
