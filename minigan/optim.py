@@ -18,6 +18,7 @@ import numpy
 
 from .backend import array_module, to_numpy
 from .nn.module import Module, Parameter
+from .ops.workspace import Workspace, scratch
 
 
 def _real(where, name, v, lo=None, hi=None, hi_open=False) -> float:
@@ -80,6 +81,7 @@ class Optimizer:
         self.param_steps = [0] * len(self.params)  # updates each parameter has had (PyTorch's per-parameter "step")
         self.state: list[dict] = [dict() for _ in self.params]
         self._flat = None
+        self._ws = Workspace()                 # the flat update's work array (see _scratch)
         self._pack()
 
     def __setattr__(self, name, value):
@@ -171,16 +173,11 @@ class Optimizer:
         return st[name]
 
     def _scratch(self, key, like):
-        """A work array shaped like ``like`` for one update. The flat path keeps one from step
-        to step (not state: never saved), so a step maps no new memory; a per-parameter
-        update gets a fresh one."""
-        xp = array_module(like)
-        if key is FLAT:
-            s = self._flat.get("scratch")
-            if s is None or s.shape != like.shape or s.dtype != like.dtype:
-                s = self._flat["scratch"] = xp.empty_like(like)
-            return s
-        return xp.empty_like(like)
+        """A work array shaped like ``like`` for one update. On the flat path the optimizer's
+        workspace keeps it from step to step (not state: never saved), so a step maps no new
+        memory; a per-parameter update gets a fresh one."""
+        return scratch(self._ws if key is FLAT else None, "update", like.shape, like.dtype,
+                       array_module(like))
 
     def _flat_ok(self) -> bool:
         """Subclasses may refuse the flat path (SGD while some buffers are unstarted)."""

@@ -109,8 +109,8 @@ def test_adam_flat_step_keeps_one_scratch_and_matches_per_parameter(backend_name
         flat.step()
         loop.step()
         if scratch is None:
-            scratch = flat._flat["scratch"]
-        assert flat._flat["scratch"] is scratch
+            scratch = flat._ws._buffers["update"]
+        assert flat._ws._buffers["update"] is scratch
         for a, b in zip(flat_ps, loop_ps):
             np.testing.assert_array_equal(mg.backend.to_numpy(a.data), mg.backend.to_numpy(b.data))
     assert "scratch" not in str(flat.state_dict().keys())
