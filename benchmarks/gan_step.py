@@ -195,9 +195,9 @@ def _faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-def _block(step, n, faults=None):
-    """Times of the n - 1 timed iterations of one block; their page faults are appended
-    to ``faults`` (a list) when given."""
+def _block(step, n):
+    """One block: a warm-up iteration, then n - 1 timed ones. Returns (their times, their
+    page faults per iteration)."""
     step()
     times = []
     f0 = _faults()
@@ -205,12 +205,44 @@ def _block(step, n, faults=None):
         t = time.perf_counter()
         step()
         times.append(time.perf_counter() - t)
-    if faults is not None:
-        faults.append((_faults() - f0) / (n - 1))
-    return times
+    return times, (_faults() - f0) / (n - 1)
+
+
+def _step_of(lib, model, batch):
+    """One library's iteration function ("torch" or "minigan")."""
+    return torch_iteration(model, batch)[0] if lib == "torch" else minigan_iteration(model, batch)
+
+
+def _alternate(run, blocks, block):
+    """Blocks of ``run["m"]`` (minigan) and ``run["t"]`` (the other side, or None), each a
+    function n -> (times, faults per iteration); the side that goes first alternates from
+    block to block. Returns medians, the ratio of the medians with the per-block ratios,
+    and the median page faults."""
+    times, faults, ratios = {"m": [], "t": []}, {"m": [], "t": []}, []
+    for r in range(blocks):
+        med = {}
+        for key in (("m", "t") if r % 2 == 0 else ("t", "m")):
+            if run[key] is None:
+                continue
+            t, f = run[key](block)
+            times[key] += t
+            faults[key].append(f)
+            med[key] = statistics.median(t)
+        if "t" in med:
+            ratios.append(med["m"] / med["t"])
+    tm, tt = times["m"], times["t"]
+    out = {"minigan_ms": 1e3 * statistics.median(tm), "minigan_min_ms": 1e3 * min(tm),
+           "minigan_faults": statistics.median(faults["m"])}
+    if tt:
+        out.update(torch_ms=1e3 * statistics.median(tt), torch_min_ms=1e3 * min(tt),
+                   torch_faults=statistics.median(faults["t"]),
+                   ratio=statistics.median(tm) / statistics.median(tt),
+                   ratio_blocks=[round(x, 3) for x in ratios])
+    return out
 
 
 def compare(model, batch, blocks, block, torch_on=True):
+    """Both libraries interleaved in this process."""
     mine = minigan_iteration(model, batch)
     theirs = None
     if torch_on:
@@ -221,38 +253,19 @@ def compare(model, batch, blocks, block, torch_on=True):
     for _ in range(3):
         mine()
         theirs and theirs()
-    tm, tt, ratios = [], [], []
-    faults = {"m": [], "t": []}
-    for r in range(blocks):
-        order = [("m", mine), ("t", theirs)] if r % 2 == 0 else [("t", theirs), ("m", mine)]
-        got = {}
-        for key, fn in order:
-            if fn is not None:
-                got[key] = _block(fn, block, faults[key])
-        tm += got["m"]
-        if "t" in got:
-            tt += got["t"]
-            ratios.append(statistics.median(got["m"]) / statistics.median(got["t"]))
-    out = {"model": model, "batch": batch, "minigan_ms": 1e3 * statistics.median(tm),
-           "minigan_min_ms": 1e3 * min(tm), "minigan_faults": statistics.median(faults["m"])}
-    if tt:
-        out.update(torch_ms=1e3 * statistics.median(tt), torch_min_ms=1e3 * min(tt),
-                   torch_faults=statistics.median(faults["t"]),
-                   ratio=statistics.median(tm) / statistics.median(tt),
-                   ratio_blocks=[round(x, 3) for x in ratios])
-    return out
+    run = {"m": lambda n: _block(mine, n), "t": theirs and (lambda n: _block(theirs, n))}
+    return {"model": model, "batch": batch, **_alternate(run, blocks, block)}
 
 
 def block_server(lib, model, batch):
     """One library in its own process (its own allocator settings): read "n" lines from
     stdin, run a block of n iterations, answer with a JSON line of times and page faults."""
-    step = torch_iteration(model, batch)[0] if lib == "torch" else minigan_iteration(model, batch)
+    step = _step_of(lib, model, batch)
     for _ in range(3):
         step()
     for line in sys.stdin:
-        faults = []
-        times = _block(step, int(line), faults)
-        print(json.dumps({"times": times, "faults": faults[0]}), flush=True)
+        times, faults = _block(step, int(line))
+        print(json.dumps({"times": times, "faults": faults}), flush=True)
 
 
 def compare_processes(model, batch, blocks, block, against=None):
@@ -268,31 +281,21 @@ def compare_processes(model, batch, blocks, block, against=None):
                                    stdout=subprocess.PIPE, text=True, cwd=root),
              "t": subprocess.Popen(cmd + second, stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True, cwd=root)}
+
+    def remote(p):
+        def run(n):
+            p.stdin.write(f"{n}\n")
+            p.stdin.flush()
+            answer = json.loads(p.stdout.readline())
+            return answer["times"], answer["faults"]
+        return run
+
     try:
-        got = {"m": [], "t": []}
-        faults = {"m": [], "t": []}
-        ratios = []
-        for r in range(blocks):
-            med = {}
-            for lib in (("m", "t") if r % 2 == 0 else ("t", "m")):
-                p = procs[lib]
-                p.stdin.write(f"{block}\n")
-                p.stdin.flush()
-                answer = json.loads(p.stdout.readline())
-                got[lib] += answer["times"]
-                faults[lib].append(answer["faults"])
-                med[lib] = statistics.median(answer["times"])
-            ratios.append(med["m"] / med["t"])
+        return _alternate({k: remote(p) for k, p in procs.items()}, blocks, block)
     finally:
         for p in procs.values():
             p.stdin.close()
             p.wait()
-    return {"minigan_ms": 1e3 * statistics.median(got["m"]),
-            "torch_ms": 1e3 * statistics.median(got["t"]),
-            "ratio": statistics.median(got["m"]) / statistics.median(got["t"]),
-            "ratio_blocks": [round(x, 3) for x in ratios],
-            "minigan_faults": statistics.median(faults["m"]),
-            "torch_faults": statistics.median(faults["t"])}
 
 
 def _kib(field):
@@ -314,13 +317,12 @@ def memory_child(lib, model, batch):
     if lib == "torch":
         import torch  # noqa: F401
     base = _kib("VmRSS")
-    step = torch_iteration(model, batch)[0] if lib == "torch" else minigan_iteration(model, batch)
+    step = _step_of(lib, model, batch)
     for _ in range(10):
         step()
-    faults = []
-    times = _block(step, 21, faults)
+    times, faults = _block(step, 21)
     print(json.dumps({"extra_mib": (_kib("VmHWM") - base) / 1024,
-                      "alone_ms": 1e3 * statistics.median(times), "alone_faults": faults[0]}))
+                      "alone_ms": 1e3 * statistics.median(times), "alone_faults": faults}))
 
 
 def peak_memory(model, batch, libs):
@@ -408,7 +410,9 @@ def main(argv=None) -> int:
         if "torch_ms" in r:
             r["torch_gflops"] = gemm_flops(model, batch) / (r["torch_ms"] / 1e3) / 1e9
         if not args.no_memory and mg.backend.current().name == "numpy":
-            r["peak_extra_mib"] = peak_memory(model, batch, ["minigan"] + (["torch"] if torch_on else []))
+            # each library alone in a fresh process: its peak memory, time and page faults
+            alone = r["alone"] = peak_memory(model, batch, ["minigan"] + (["torch"] if torch_on else []))
+            r["peak_extra_mib"] = {k: (v or {}).get("extra_mib") for k, v in alone.items()}
         results.append(r)
         line = f"{model:<6} batch {batch:>3}: minigan {r['minigan_ms']:8.2f} ms"
         if "torch_ms" in r:
@@ -419,15 +423,12 @@ def main(argv=None) -> int:
         line += f"\n{'':<17}page faults per iteration: minigan {r['minigan_faults']:.0f}"
         if "torch_faults" in r:
             line += f", torch {r['torch_faults']:.0f}"
-        if "peak_extra_mib" in r:
-            alone = r.pop("peak_extra_mib")
-            r["alone"] = alone
-            r["peak_extra_mib"] = {k: (v or {}).get("extra_mib") for k, v in alone.items()}
+        if "alone" in r:
             line += f"\n{'':<17}peak extra MiB " + ", ".join(
                 f"{k} {v:.0f}" if v is not None else f"{k} ?" for k, v in r["peak_extra_mib"].items())
             line += f"\n{'':<17}each alone in a fresh process: " + ", ".join(
                 f"{k} {v['alone_ms']:.1f} ms ({v['alone_faults']:.0f} faults)" if v else f"{k} ?"
-                for k, v in alone.items())
+                for k, v in r["alone"].items())
         if args.processes and torch_on:
             sep = r["separate_processes"] = compare_processes(model, batch, args.blocks, args.block)
             rb = sep["ratio_blocks"]
