@@ -224,8 +224,8 @@ def cmd_gradcheck(args) -> int:
     if bad:
         print(f"FAILED: {', '.join(bad)}")
         return 1
-    print(f"all {len(reports)} layers and losses passed; worst relative error "
-          f"{max(r.worst for r in reports):.2e}")
+    print(f"all {len(reports)} checks passed (every layer, the second-order pass of each that "
+          f"has one, every loss); worst relative error {max(r.worst for r in reports):.2e}")
     return 0
 
 

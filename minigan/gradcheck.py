@@ -206,9 +206,44 @@ def check_loss(loss_fn, x, *args, seed: int = 0, eps: float = 1e-6, tol: float =
                            title=title or getattr(loss_fn, "__name__", "loss"))
 
 
-def standard_suite(seed: int = 0):
-    """(name, module, input) for one small float64 instance of every layer, and
-    (name, loss_fn, logits, args) for every loss: what ``minigan gradcheck`` checks."""
+def check_second_order(module, x, *, seed: int = 0, eps: float = 1e-6, tol: float = DEFAULT_TOL,
+                       max_elements: int = 128, directions: int = 6, title: str | None = None) -> Report:
+    """Check ``module.double_backward`` against central differences.
+
+    With fixed random dy (the output's shape) and a (the input's), the first-order pass
+    g = grad_input(dy) is differentiated through P = sum(g * a): double_backward(a) must
+    return J a = dP/d(dy) and s = dP/dx (None meaning 0) and add dP/dparam into each
+    parameter's ``grad`` (docs/math/gradient_penalty.md). Rows: "dy", "input" and every
+    parameter. float64 only, like :func:`check_module`.
+    """
+    _require_float64("input", x)
+    xp = B.array_module(x)
+    draw = numpy.random.default_rng(seed + 2)
+    y = module.forward(x)
+    dy = xp.asarray(draw.standard_normal(y.shape))
+    a = xp.asarray(draw.standard_normal(x.shape))
+    module.zero_grad()
+    module.grad_input(dy)
+    Ja, s = module.double_backward(a)
+
+    def P():
+        module.forward(x)
+        return (module.grad_input(dy) * a).sum()
+
+    arrays, grads = {"dy": dy, "input": x}, {"dy": Ja, "input": xp.zeros_like(x) if s is None else s}
+    for name, p in module.named_parameters():
+        arrays[name], grads[name] = p.data, p.grad.copy()
+    report = check_gradients(P, arrays, grads, eps=eps, tol=tol, max_elements=max_elements,
+                             directions=directions, seed=seed,
+                             title=(module._label() if title is None else title) + " (second order)")
+    module.zero_grad()
+    return report
+
+
+def standard_suite(seed: int = 0, n: int = 3):
+    """(name, module, input) for every example of every public layer (``nn.public_layers``,
+    each class's ``examples()``) in float64 with a batch of ``n``, and (name, loss_fn,
+    logits, args) for every loss: what ``minigan gradcheck`` checks."""
     from . import losses, nn
 
     rng = numpy.random.default_rng(seed)
@@ -217,43 +252,33 @@ def standard_suite(seed: int = 0):
         return B.to_device(rng.standard_normal(shape))
 
     B.seed(seed)
-    layers = [
-        ("Linear(5, 3)", nn.Linear(5, 3), x(4, 5)),
-        ("Linear(5, 3, bias=False)", nn.Linear(5, 3, bias=False), x(4, 5)),
-        ("ReLU", nn.ReLU(), x(4, 6)),
-        ("LeakyReLU(0.2)", nn.LeakyReLU(0.2), x(4, 6)),
-        ("Tanh", nn.Tanh(), x(4, 6)),
-        ("Sigmoid", nn.Sigmoid(), x(4, 6)),
-        ("ELU", nn.ELU(), x(4, 6)),
-        ("Flatten", nn.Flatten(), x(2, 2, 3, 3)),
-        ("Unflatten(1, (2, 3, 3))", nn.Unflatten(1, (2, 3, 3)), x(2, 18)),
-        ("Conv2d(2, 3, 3, s=2, p=1)", nn.Conv2d(2, 3, 3, stride=2, padding=1), x(2, 2, 5, 5)),
-        ("Conv2d(2, 2, 3, dil=2)", nn.Conv2d(2, 2, 3, dilation=2), x(2, 2, 6, 6)),
-        ("ConvTranspose2d(3, 2, 4, s=2, p=1)", nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1),
-         x(2, 3, 3, 3)),
-        ("ConvTranspose2d(2, 2, 3, s=2, op=1)",
-         nn.ConvTranspose2d(2, 2, 3, stride=2, output_padding=1), x(2, 2, 3, 3)),
-        ("BatchNorm1d(4) train", nn.BatchNorm1d(4), x(6, 4)),
-        ("BatchNorm2d(3) train", nn.BatchNorm2d(3), x(4, 3, 3, 3)),
-        ("BatchNorm2d(3) eval", nn.BatchNorm2d(3).eval(), x(4, 3, 3, 3)),
-        ("MLP Linear-LeakyReLU-Linear-Sigmoid",
-         nn.Sequential(nn.Linear(3, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1), nn.Sigmoid()), x(5, 3)),
-    ]
-    for _, m, _ in layers:
-        m.double()
+    layers = [(ex.title, ex.make().double(), x(*ex.shape(n)))
+              for cls in nn.public_layers() for ex in cls.examples()]
     unit = B.to_device(rng.random((4, 3)))
     loss_list = [
         ("bce_with_logits", losses.bce_with_logits, x(4, 3), (unit,)),
         ("mse", losses.mse, x(4, 3), (x(4, 3),)),
+        ("least_squares", lambda z: losses.least_squares(z, 1.0), x(4, 3), ()),
+        ("hinge", lambda z: losses.hinge(z, -1), x(4, 3), ()),
+        ("mean_score", lambda z: losses.mean_score(z, 1), x(4, 3), ()),
         ("minimax_generator_loss", losses.minimax_generator_loss, x(4, 3), ()),
         ("nonsaturating_generator_loss", losses.nonsaturating_generator_loss, x(4, 3), ()),
     ]
     return layers, loss_list
 
 
+SUITE_MAX_ELEMENTS = 512     # the suite's shapes are small: check every entry of each tensor
+
+
 def run_standard_suite(seed: int = 0) -> list:
-    """Check every layer and loss of :func:`standard_suite`; returns the reports."""
+    """Check every layer (first order, and second order where the layer has it) and every
+    loss of :func:`standard_suite`; returns the reports."""
     layers, loss_list = standard_suite(seed)
-    reports = [check_module(m, x, seed=seed, title=name) for name, m, x in layers]
+    reports = []
+    for name, m, x in layers:
+        reports.append(check_module(m, x, seed=seed, title=name, max_elements=SUITE_MAX_ELEMENTS))
+        if type(m).second_order and all(type(sub).second_order for sub in m.modules()):
+            reports.append(check_second_order(m, x, seed=seed, title=name,
+                                              max_elements=SUITE_MAX_ELEMENTS))
     reports += [check_loss(fn, z, *args, seed=seed, title=name) for name, fn, z, args in loss_list]
     return reports

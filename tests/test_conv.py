@@ -193,7 +193,7 @@ def test_frozen_forward_keeps_no_im2col_matrix(rng):
     layer = _layer(2, 3, 3, 1, 1, 1)
     with nn.frozen(layer):
         layer(rng.standard_normal((1, 2, 4, 4)))
-        assert layer._cache[2] is None
+        assert layer._cache.cols is None
         layer.backward(rng.standard_normal((1, 3, 4, 4)))
 
 

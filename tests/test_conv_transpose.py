@@ -169,7 +169,7 @@ def test_frozen_layer_computes_only_dx(how, rng):
     x, dy = rng.standard_normal((2, 2, 3, 3)), rng.standard_normal((2, 3, 6, 6))
     dx_trained = trained_dx_then_freeze(layer, x, dy, how)
     layer(x)
-    assert layer._cache[2] is None                     # x_rows only feeds dW: not kept
+    assert layer._cache.x_rows is None                 # x_rows only feeds dW: not kept
     dx_frozen = layer.backward(dy)
     np.testing.assert_array_equal(dx_frozen, dx_trained)
     assert_no_param_grads(layer)

@@ -100,8 +100,29 @@ def test_check_loss_catches_wrong_loss_gradient(rng):
 def test_standard_suite_passes_for_every_layer():
     reports = gradcheck.run_standard_suite(seed=1)
     titles = [r.title for r in reports]
-    for needed in ("Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "ELU", "Conv2d",
-                   "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "bce_with_logits"):
-        assert any(t.startswith(needed) for t in titles), needed
+    examples = [(cls, ex.title) for cls in nn.public_layers() for ex in cls.examples()]
+    assert {cls for cls, _ in examples} == set(nn.public_layers())   # every layer has examples
+    for cls, title in examples:
+        assert title in titles, title
+        # the second-order pass of every layer that has one is checked too
+        assert (f"{title} (second order)" in titles) == cls.second_order, title
+    for needed in ("bce_with_logits", "least_squares", "hinge", "mean_score"):
+        assert needed in titles, needed
     bad = [str(r) for r in reports if not r.ok]
     assert not bad, "\n".join(bad)
+
+
+def test_second_order_check_catches_a_planted_mistake(rng, monkeypatch):
+    x = rng.standard_normal((4, 3))
+    assert gradcheck.check_second_order(nn.Tanh(), x).ok
+    original = nn.Tanh.op_double_backward
+    monkeypatch.setattr(nn.Tanh, "op_double_backward",
+                        staticmethod(lambda a, dy, y: (original(a, dy, y)[0], None)))
+    report = gradcheck.check_second_order(nn.Tanh(), x)
+    rows = {r.name: r.ok for r in report.rows}
+    assert rows == {"dy": True, "input": False}, report.table()
+    layer = nn.Linear(3, 2).double()
+    monkeypatch.setattr("minigan.nn.linear.linear_double_backward",
+                        lambda a, dy, cache, param_grads=True: (a @ cache.W.T, dy.T @ a * 1.01))
+    rows = {r.name: r.ok for r in gradcheck.check_second_order(layer, x).rows}
+    assert rows == {"dy": True, "input": True, "weight": False, "bias": True}

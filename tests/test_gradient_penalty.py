@@ -137,11 +137,11 @@ def test_conditional_penalty_differentiates_the_samples_only():
                                         ("relu", False), ("leaky_relu", False)])
 def test_dropping_the_second_order_term_is_caught_for_smooth_critics(act, caught, monkeypatch):
     cls = type(ACTS[act]())
-    original = cls._dbl
+    original = cls.op_double_backward
 
     def without_second_order(a, dy, cache):
         return original(a, dy, cache)[0], None
-    monkeypatch.setattr(cls, "_dbl", staticmethod(without_second_order))
+    monkeypatch.setattr(cls, "op_double_backward", staticmethod(without_second_order))
     D = _mlp([3, 8, 8, 1], act, 6)
     x = np.random.default_rng(6).standard_normal((5, 3))
     report = _check(D, x)

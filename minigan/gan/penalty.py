@@ -16,8 +16,8 @@ m samples per output, so g_k is the gradient over its whole pack.
 from __future__ import annotations
 
 from ..backend import array_module
-from ..nn.batchnorm import _BatchNorm
-from ..nn.module import SECOND_ORDER_LAYERS, Module
+from ..checks import real
+from ..nn.module import Module, second_order_layers
 from .conditioning import with_labels
 
 NORM_FLOOR = 1e-12     # |g| = sqrt(|g|^2 + floor): finite at g = 0, negligible elsewhere
@@ -27,12 +27,12 @@ def check_critic(D: Module) -> None:
     """ValueError when ``D`` holds a layer the per-sample penalty cannot go through: batch
     norm (with the reason), or a layer without a second-order pass."""
     for name, m in D.named_modules():
-        if isinstance(m, _BatchNorm):
-            m.grad_input(None)          # raises the explanation, naming the layer
-        if not m._modules and type(m).grad_input is Module.grad_input:
-            raise ValueError(f"{m._label()} (layer {name!r}) has no second-order pass, so it "
-                             f"cannot be part of a critic trained with a gradient penalty; "
-                             f"such a critic can contain {SECOND_ORDER_LAYERS}")
+        if type(m).second_order:
+            continue
+        reason = m._no_second_order_reason()
+        raise ValueError(reason or f"{m._label()} (layer {name!r}) has no second-order pass, so "
+                                   f"it cannot be part of a critic trained with a gradient "
+                                   f"penalty; such a critic can contain {second_order_layers()}")
 
 
 def gradient_penalty(D: Module, x, lam: float, width: int | None = None, target: float = 1.0):
@@ -77,9 +77,10 @@ class GradientPenalty:
     and adds lam E[(|grad D| - 1)^2] (and its exact gradient) to D's step."""
 
     def __init__(self, lam: float = 10.0):
-        if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not 0 <= lam < float("inf"):
-            raise ValueError(f"GradientPenalty: lambda_gp must be a finite number >= 0, got {lam!r}")
-        self.lam = float(lam)
+        try:
+            self.lam = real("GradientPenalty", "lambda_gp", lam, lo=0.0)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
 
     def __call__(self, trainer, x_real, x_fake, oh_real, oh_fake):
         n = x_real.shape[0]

@@ -40,7 +40,7 @@ from typing import Callable
 import numpy
 
 from .. import backend as B
-from ..nn.module import Module, frozen
+from ..nn import Module, frozen
 from ..optim import Optimizer
 from . import diagnostics
 from .checkpoint import NonFiniteState, load_checkpoint, restore, save_checkpoint
@@ -222,10 +222,10 @@ class GANTrainer:
         # do not require grad) - one GEMM and a col2im less per backward
         out_r = D.forward(self._d_input(x_real, oh_real))
         loss_r, grad_r = obj.d_real(out_r)
-        self._d_backward(grad_r)
+        D.backward(grad_r, need_dx=False)
         out_f = D.forward(self._d_input(x_fake, oh_fake))
         loss_f, grad_f = obj.d_fake(out_f)
-        self._d_backward(grad_f)
+        D.backward(grad_f, need_dx=False)
         loss = loss_r + loss_f
         if obj.penalty is not None:
             loss = loss + obj.penalty(self, x_real, x_fake, oh_real, oh_fake)
@@ -241,12 +241,6 @@ class GANTrainer:
             row["d_grad_norm"] = grad_norm(D, self.d_opt)
         self._real_spread = spread(x_real)
         return row
-
-    def _d_backward(self, grad):
-        if getattr(type(self.D), "skips_dx", False):
-            self.D.backward(grad, need_dx=False)
-        else:
-            self.D.backward(grad)
 
     def g_step(self) -> dict:
         """One G update; returns its diagnostics as device scalars."""

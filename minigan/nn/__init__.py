@@ -1,13 +1,32 @@
-"""Layers with state around the pure ops in minigan.ops."""
-from . import init
-from .activation import ELU, LeakyReLU, ReLU, Sigmoid, Tanh
-from .batchnorm import BatchNorm1d, BatchNorm2d
-from .conv import Conv2d, ConvTranspose2d
-from .linear import Linear
-from .module import Module, Parameter, Sequential, frozen
-from .shape import Flatten, Pack, Unflatten
-from .spectral_norm import SpectralNorm
+"""Layers with state around the pure ops in minigan.ops.
 
-__all__ = ["init", "Module", "Parameter", "Sequential", "frozen", "Linear", "ReLU",
-           "LeakyReLU", "Tanh", "Sigmoid", "ELU", "Flatten", "Unflatten",
-           "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "Pack", "SpectralNorm"]
+Each layer module lists its public classes in ``__all__``; this package exports them
+all, and :func:`public_layers` is derived from them (the gradient checks, the
+second-order checks and the bad-input tests run every class it returns).
+"""
+from . import init
+from .activation import *  # noqa: F403  (ReLU, LeakyReLU, Tanh, Sigmoid, ELU)
+from .activation import __all__ as _activations
+from .batchnorm import *  # noqa: F403
+from .batchnorm import __all__ as _batchnorms
+from .conv import *  # noqa: F403
+from .conv import __all__ as _convs
+from .examples import Example
+from .linear import *  # noqa: F403
+from .linear import __all__ as _linears
+from .module import Module, Parameter, second_order_layers
+from .sequential import Sequential, frozen
+from .shape import *  # noqa: F403
+from .shape import __all__ as _shapes
+from .spectral_norm import *  # noqa: F403
+from .spectral_norm import __all__ as _spectral
+
+LAYER_NAMES = [*_linears, *_convs, *_batchnorms, *_activations, *_shapes, *_spectral, "Sequential"]
+
+__all__ = ["init", "Module", "Parameter", "Example", "frozen", "public_layers",
+           "second_order_layers", *LAYER_NAMES]
+
+
+def public_layers() -> list:
+    """Every public layer class of minigan.nn, in the order of ``LAYER_NAMES``."""
+    return [globals()[name] for name in LAYER_NAMES]

@@ -1,68 +1,57 @@
 """Activation layers (no parameters): ReLU, LeakyReLU, Tanh, Sigmoid, ELU.
-Math: docs/math/activations.md."""
+Math: docs/math/activations.md (second order: docs/math/gradient_penalty.md).
+
+Each class names its three ops; the shared base passes them the cache.
+"""
 from __future__ import annotations
 
-from .. import backend as B
+from ..checks import real
 from ..ops import activations as A
-from .checks import real
+from .examples import Example
 from .module import Module
 
 
 class _Activation(Module):
-    _fwd = None
-    _bwd = None
-    _dbl = None                      # the second-order pass (double backward)
-
-    def __init__(self):
-        super().__init__()
-        self._cache = None
+    op_forward = None              # x, *args -> (y, cache)
+    op_backward = None             # dy, cache -> dx
+    op_double_backward = None      # a, dy, cache -> (J a, second-order term or None)
 
     def _args(self):
         return ()
 
-    def forward(self, x):
+    def _forward(self, x):
         self._check_input(x)
-        y, self._cache = type(self)._fwd(x, *self._args())
-        self._out = (y.shape, y.dtype, B.backend_of(y))
-        return y
+        return type(self).op_forward(x, *self._args())
 
-    def backward(self, dy):
-        cache = self._require_cache(self._cache)
-        self._check_dy(dy, *self._out)
-        self._cache = None
-        return type(self)._bwd(dy, cache)
+    def _backward(self, dy, cache, need_dx):
+        return type(self).op_backward(dy, cache)
 
-    def grad_input(self, dy):
-        """dx = f'(x) dy, keeping the cache for double_backward (docs/math/gradient_penalty.md)."""
-        cache = self._require_cache(self._cache)
-        self._check_dy(dy, *self._out)
-        self._gi_dy = dy
-        return type(self)._bwd(dy, cache)
+    def _double_backward(self, a, dy, cache):
+        return type(self).op_double_backward(a, dy, cache)
 
-    def double_backward(self, a):
-        """(f'(x) a, a dy f''(x)): the tangent and the second-order term (None if f'' = 0)."""
-        cache = self._require_cache(self._cache)
-        return type(self)._dbl(a, self._stored_dy(), cache)
+    @classmethod
+    def examples(cls) -> list:
+        return [Example(cls.__name__, cls, lambda n: (n, 6))]
 
 
 class ReLU(_Activation):
-    _fwd, _bwd = staticmethod(A.relu_forward), staticmethod(A.relu_backward)
-    _dbl = staticmethod(A.relu_double_backward)
+    op_forward, op_backward = staticmethod(A.relu_forward), staticmethod(A.relu_backward)
+    op_double_backward = staticmethod(A.relu_double_backward)
 
 
 class Tanh(_Activation):
-    _fwd, _bwd = staticmethod(A.tanh_forward), staticmethod(A.tanh_backward)
-    _dbl = staticmethod(A.tanh_double_backward)
+    op_forward, op_backward = staticmethod(A.tanh_forward), staticmethod(A.tanh_backward)
+    op_double_backward = staticmethod(A.tanh_double_backward)
 
 
 class Sigmoid(_Activation):
-    _fwd, _bwd = staticmethod(A.sigmoid_forward), staticmethod(A.sigmoid_backward)
-    _dbl = staticmethod(A.sigmoid_double_backward)
+    op_forward, op_backward = staticmethod(A.sigmoid_forward), staticmethod(A.sigmoid_backward)
+    op_double_backward = staticmethod(A.sigmoid_double_backward)
 
 
 class LeakyReLU(_Activation):
-    _fwd, _bwd = staticmethod(A.leaky_relu_forward), staticmethod(A.leaky_relu_backward)
-    _dbl = staticmethod(A.leaky_relu_double_backward)
+    op_forward, op_backward = staticmethod(A.leaky_relu_forward), staticmethod(A.leaky_relu_backward)
+    op_double_backward = staticmethod(A.leaky_relu_double_backward)
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
@@ -75,10 +64,14 @@ class LeakyReLU(_Activation):
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
 
+    @classmethod
+    def examples(cls) -> list:
+        return [Example("LeakyReLU(0.2)", lambda: cls(0.2), lambda n: (n, 6))]
+
 
 class ELU(_Activation):
-    _fwd, _bwd = staticmethod(A.elu_forward), staticmethod(A.elu_backward)
-    _dbl = staticmethod(A.elu_double_backward)
+    op_forward, op_backward = staticmethod(A.elu_forward), staticmethod(A.elu_backward)
+    op_double_backward = staticmethod(A.elu_double_backward)
 
     def __init__(self, alpha: float = 1.0):
         super().__init__()
@@ -89,3 +82,11 @@ class ELU(_Activation):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
+
+    @classmethod
+    def examples(cls) -> list:
+        return [Example("ELU", cls, lambda n: (n, 6)), Example("ELU(0.7)", lambda: cls(0.7),
+                                                               lambda n: (n, 2, 3))]
+
+
+__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "ELU"]

@@ -16,8 +16,9 @@ import numpy
 
 from .. import backend as B
 from ..ops.batchnorm import batchnorm_backward, batchnorm_forward
+from ..checks import fits_in_memory, float_dtype, positive_int, real
 from ..ops.workspace import Workspace
-from .checks import fits_in_memory, float_dtype, positive_int, real
+from .examples import Example
 from .module import Module, Parameter
 
 
@@ -40,15 +41,13 @@ class _BatchNorm(Module):
         self.register_buffer("running_mean", xp.zeros((self.num_features,), dtype=dtype))
         self.register_buffer("running_var", xp.ones((self.num_features,), dtype=dtype))
         self.register_buffer("num_batches_tracked", xp.zeros((), dtype=xp.int64))
-        self._cache = None
-        self._in_shape = None
         # xhat, the squares and dy*xhat live here from step to step (no page faults)
         self._ws = Workspace()
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
-    def forward(self, x):
+    def _forward(self, x):
         self._check_input(x)                            # backend and dtype first
         if x.ndim not in self._ranks:
             ranks = " or ".join(f"{r}-D" for r in self._ranks)
@@ -69,50 +68,52 @@ class _BatchNorm(Module):
             B.array_module(nbt).add(nbt, 1, out=nbt)
         else:
             tracked = 0
-        y, self._cache = batchnorm_forward(x, self.weight.data, self.bias.data, self.running_mean,
-                                           self.running_var, training=self.training,
-                                           momentum=self.momentum, eps=self.eps,
-                                           num_batches_tracked=tracked, ws=self._ws)
-        self._in_shape = tuple(x.shape)
-        finite = self._cache[-1]
+        y, cache = batchnorm_forward(x, self.weight.data, self.bias.data, self.running_mean,
+                                     self.running_var, training=self.training,
+                                     momentum=self.momentum, eps=self.eps,
+                                     num_batches_tracked=tracked, ws=self._ws)
+        finite = cache.finite
         if finite is not None and isinstance(finite, numpy.ndarray) and not finite.all():
             # On the host this check is free; on a GPU it would cost a sync every step, and
             # there the NaN reaches the loss, which the trainer's flush reports.
             warnings.warn(f"{self._label()}: the batch's statistics are not finite in channels "
                           f"{numpy.flatnonzero(~finite).tolist()[:10]}; their running statistics "
-                          f"were left unchanged", RuntimeWarning, stacklevel=2)
-        return y
+                          f"were left unchanged", RuntimeWarning, stacklevel=3)
+        return y, cache
 
-    def backward(self, dy):
-        cache = self._take_cache(dy, self._in_shape)
+    def _backward(self, dy, cache, need_dx):
         want_g, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
-        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b,
-                                                  ws=self._ws)
-        if want_g:
-            self.weight.grad += dgamma
-        if want_b:
-            self.bias.grad += dbeta
+        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b, ws=self._ws)
+        self._accumulate(self.weight, dgamma)
+        self._accumulate(self.bias, dbeta)
         return dx
 
+    def _no_second_order_reason(self) -> str:
+        return (f"{self._label()} cannot be part of a critic trained with a gradient penalty: "
+                f"the penalty constrains |dD(x)/dx| for each sample x on its own, but batch norm "
+                f"normalises with the batch's statistics, so each output depends on every sample "
+                f"of the batch and the per-sample gradient is not what the critic computes; "
+                f"build the critic without batch norm (e.g. dcgan28_discriminator(batchnorm=False))")
 
-    def grad_input(self, dy):
-        raise ValueError(
-            f"{self._label()} cannot be part of a critic trained with a gradient penalty: the "
-            f"penalty constrains |dD(x)/dx| for each sample x on its own, but batch norm "
-            f"normalises with the batch's statistics, so each output depends on every sample "
-            f"of the batch and the per-sample gradient is not what the critic computes; "
-            f"build the critic without batch norm (e.g. dcgan28_discriminator(batchnorm=False))")
-
-    double_backward = grad_input
+    @classmethod
+    def examples(cls) -> list:
+        shape = cls._example_shape
+        return [Example(f"{cls.__name__}(3) train", lambda: cls(3), shape),
+                Example(f"{cls.__name__}(3) eval", lambda: cls(3).eval(), shape)]
 
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C."""
     _ranks = (2, 3)
     _shape_text = "(N, {C}) or (N, {C}, L)"
+    _example_shape = staticmethod(lambda n: (n, 3))
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation over (N, C, H, W) inputs, per channel C."""
     _ranks = (4,)
     _shape_text = "(N, {C}, H, W)"
+    _example_shape = staticmethod(lambda n: (n, 3, 2, 3))
+
+
+__all__ = ["BatchNorm1d", "BatchNorm2d"]

@@ -10,11 +10,14 @@ from __future__ import annotations
 import numpy
 
 from .. import backend as B
-from ..ops.conv import conv2d_backward, conv2d_forward
-from ..ops.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
-from ..ops.im2col import Workspace, pair
+from ..checks import fits_in_memory, float_dtype, positive_int
+from ..ops.conv import conv2d_backward, conv2d_double_backward, conv2d_forward
+from ..ops.conv_transpose import (conv_transpose2d_backward, conv_transpose2d_double_backward,
+                                  conv_transpose2d_forward)
+from ..ops.im2col import pair
+from ..ops.workspace import Workspace
 from . import init
-from .checks import fits_in_memory, float_dtype, positive_int
+from .examples import Example
 from .module import Module, Parameter
 
 
@@ -27,9 +30,8 @@ def _sizes(layer, label, v, minimum):
 
 
 class _ConvNd(Module):
-    """What Conv2d and ConvTranspose2d share: arguments, parameters, checks, backward."""
-
-    skips_dx = True         # backward(dy, need_dx=False) skips the input gradient
+    """What Conv2d and ConvTranspose2d share: arguments, parameters, checks, backward.
+    Each names its ops (``op_backward``, ``op_double_backward``)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
                  bias, weight_shape, dtype, rng):
@@ -49,8 +51,6 @@ class _ConvNd(Module):
         # PyTorch's reset_parameters: fan_in from the weight's dims 1, 2, 3 (for the
         # transposed layer's (in, out, kh, kw) that is out*kh*kw, as in PyTorch).
         init.pytorch_default_(self.weight, self.bias, rng)
-        self._cache = None
-        self._out_shape = None
         # Scratch arrays kept between steps (see minigan.ops.im2col.Workspace): the
         # price is holding them in memory, the gain is no page faults per step.
         self._ws = Workspace()
@@ -68,51 +68,30 @@ class _ConvNd(Module):
             s += ", bias=False"
         return s
 
-    def _trains_params(self) -> bool:
-        """Whether backward computes dW (and so whether forward must keep its input)."""
-        return self._wants_grad(self.weight)
-
     def _checked(self, x):
         self._check_input(x, ndim=4, dim=1, size=self.in_channels,
                           what=f"(N, {self.in_channels}, H, W)")
         return self.bias.data if self.bias is not None else None
 
-    def _grad_input_with(self, op_backward, dy):
-        cache = self._require_cache(self._cache)
-        p = self.weight.data
-        self._check_dy(dy, self._out_shape, p.dtype, B.backend_of(p))
-        self._gi_dy = dy
-        dx, _, _ = op_backward(dy, cache, param_grads=False)
-        return dx
-
-    def _double_backward_with(self, op_forward, op_backward, a, **geometry):
-        """The backward dx = A(W)^T dy is linear in dy and W: its tangent is the forward
-        map without bias, J a = A(W) a, and its weight term d<a, A^T dy>/dW = d<A a, dy>/dW is
-        the weight gradient of the forward map at input a and upstream dy (fresh scratch
-        arrays: the workspace still holds the forward's, which backward needs)."""
-        self._require_cache(self._cache)
+    def _backward(self, dy, cache, need_dx):
         want_w = self._wants_grad(self.weight)
-        Ja, cache_a = op_forward(a, self.weight.data, None, **geometry, where=self._label(),
-                                 ws=None, **{self._keep_flag: want_w})
-        if want_w:
-            _, dW, _ = op_backward(self._stored_dy(), cache_a, param_grads=True, input_grad=False)
-            self.weight.grad += dW
-        return Ja, None
-
-    def _backward_with(self, op_backward, dy, need_dx=True):
-        cache = self._take_cache(dy, self._out_shape)
-        want_w, want_b = self._trains_params(), self._wants_grad(self.bias)
-        if want_w and cache[2] is None:
+        if want_w and cache.dW_operand is None:
             raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "
                                f"for the weight gradient) but backward is not frozen; run forward "
                                f"again after unfreezing")
-        dx, dW, db = op_backward(dy, cache, param_grads=want_w, input_grad=need_dx)
-        if want_w:
-            self.weight.grad += dW
-        if want_b:
+        dx, dW, db = type(self).op_backward(dy, cache, param_grads=want_w, input_grad=need_dx)
+        self._accumulate(self.weight, dW)
+        if db is None and self._wants_grad(self.bias):
             # Only the bias trains (weight.requires_grad False): its reduction, no dW GEMM.
-            self.bias.grad += db if db is not None else dy.sum(axis=(0, 2, 3))
+            db = dy.sum(axis=(0, 2, 3))
+        self._accumulate(self.bias, db)
         return dx
+
+    def _double_backward(self, a, dy, cache):
+        Ja, dW = type(self).op_double_backward(a, dy, cache,
+                                               param_grads=self._wants_grad(self.weight))
+        self._accumulate(self.weight, dW)
+        return Ja, None
 
 
 class Conv2d(_ConvNd):
@@ -126,28 +105,25 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
                          lambda s: (s.out_channels, s.in_channels), dtype, rng)
 
-    def forward(self, x):
+    op_backward = staticmethod(conv2d_backward)
+    op_double_backward = staticmethod(conv2d_double_backward)
+
+    def _forward(self, x):
         b = self._checked(x)
         # A frozen layer needs no im2col matrix in backward (only dW uses it): don't keep it.
-        y, self._cache = conv2d_forward(x, self.weight.data, b, self.stride, self.padding,
-                                        self.dilation, keep_cols=self._trains_params(),
-                                        where=self._label(), ws=self._ws)
-        self._out_shape = tuple(y.shape)
-        return y
+        return conv2d_forward(x, self.weight.data, b, self.stride, self.padding, self.dilation,
+                              keep_cols=self._wants_grad(self.weight), where=self._label(),
+                              ws=self._ws)
 
-    def backward(self, dy, need_dx: bool = True):
-        """dL/dx (None with ``need_dx=False``: the first layer of a D whose input is data,
-        which saves the input-gradient GEMM and col2im) and parameter gradients."""
-        return self._backward_with(conv2d_backward, dy, need_dx)
-
-    _keep_flag = "keep_cols"
-
-    def grad_input(self, dy):
-        return self._grad_input_with(conv2d_backward, dy)
-
-    def double_backward(self, a):
-        return self._double_backward_with(conv2d_forward, conv2d_backward, a, stride=self.stride,
-                                          padding=self.padding, dilation=self.dilation)
+    @classmethod
+    def examples(cls) -> list:
+        return [Example("Conv2d(2, 3, 3, s=2, p=1)", lambda: cls(2, 3, 3, stride=2, padding=1),
+                        lambda n: (n, 2, 5, 5)),
+                Example("Conv2d(2, 2, 3, dil=2)", lambda: cls(2, 2, 3, dilation=2),
+                        lambda n: (n, 2, 6, 6)),
+                Example("Conv2d(3, 2, (2, 3), s=(1, 2), bias=False)",
+                        lambda: cls(3, 2, (2, 3), stride=(1, 2), bias=False),
+                        lambda n: (n, 3, 4, 5))]
 
 
 class ConvTranspose2d(_ConvNd):
@@ -171,23 +147,24 @@ class ConvTranspose2d(_ConvNd):
                          lambda s: (s.in_channels, s.out_channels), dtype, rng)
         self.output_padding = op
 
-    def forward(self, x):
+    op_backward = staticmethod(conv_transpose2d_backward)
+    op_double_backward = staticmethod(conv_transpose2d_double_backward)
+
+    def _forward(self, x):
         b = self._checked(x)
-        y, self._cache = conv_transpose2d_forward(
+        return conv_transpose2d_forward(
             x, self.weight.data, b, self.stride, self.padding, self.output_padding,
-            self.dilation, keep_input=self._trains_params(), where=self._label(), ws=self._ws)
-        self._out_shape = tuple(y.shape)
-        return y
+            self.dilation, keep_input=self._wants_grad(self.weight), where=self._label(),
+            ws=self._ws)
 
-    def backward(self, dy, need_dx: bool = True):
-        return self._backward_with(conv_transpose2d_backward, dy, need_dx)
+    @classmethod
+    def examples(cls) -> list:
+        return [Example("ConvTranspose2d(3, 2, 4, s=2, p=1)",
+                        lambda: cls(3, 2, 4, stride=2, padding=1), lambda n: (n, 3, 3, 3)),
+                Example("ConvTranspose2d(2, 2, 3, s=2, op=1)",
+                        lambda: cls(2, 2, 3, stride=2, output_padding=1), lambda n: (n, 2, 3, 3)),
+                Example("ConvTranspose2d(2, 3, 3, dil=2, bias=False)",
+                        lambda: cls(2, 3, 3, dilation=2, bias=False), lambda n: (n, 2, 3, 2))]
 
-    _keep_flag = "keep_input"
 
-    def grad_input(self, dy):
-        return self._grad_input_with(conv_transpose2d_backward, dy)
-
-    def double_backward(self, a):
-        return self._double_backward_with(
-            conv_transpose2d_forward, conv_transpose2d_backward, a, stride=self.stride,
-            padding=self.padding, output_padding=self.output_padding, dilation=self.dilation)
+__all__ = ["Conv2d", "ConvTranspose2d"]

@@ -1,68 +1,64 @@
-"""Parameter, Module and Sequential: the state around the pure ops.
+"""nn.Module: the state around the pure ops, and the backward protocol written once.
 
-A :class:`Module` owns :class:`Parameter` objects and buffers, stores in
-``forward`` what its ``backward`` needs, and in ``backward(dy)`` returns dL/dx
-while *adding* dL/dparam into ``p.grad`` (gradients accumulate as in PyTorch
-until ``zero_grad``).
+A :class:`Module` owns :class:`Parameter` objects and buffers. ``backward(dy)``
+returns dL/dx and *adds* dL/dparam into ``p.grad`` (gradients accumulate as in
+PyTorch until ``zero_grad``).
+
+A layer writes only its math, in up to three methods that call the pure ops:
+
+    _forward(x) -> (y, cache)               check x, run the op's *_forward
+    _backward(dy, cache, need_dx) -> dx     run the op's *_backward; self._accumulate(p, dp)
+    _double_backward(a, dy, cache) -> (J a, s)   the second-order pass (optional)
+
+and Module does the bookkeeping around them, the same for every layer: it keeps
+the cache between forward and backward, checks ``dy`` against the output (shape,
+dtype, backend: never broadcast or promoted), consumes the cache (a second
+backward needs a new forward), skips parameter gradients of a frozen layer
+(``_accumulate`` adds nothing, ``_trains`` says so before any GEMM is spent), and
+implements ``grad_input`` and ``double_backward`` on top of the layer's methods
+(docs/math/gradient_penalty.md). A layer that defines ``_double_backward`` can be
+part of a critic trained with a gradient penalty; ``second_order`` says so, and the
+list in the error messages is derived from the classes.
 
 Freezing (``module.freeze()`` or ``with frozen(module):``) makes ``backward``
-compute only the input gradient: the parameter-gradient GEMMs are skipped.
-That is the generator step of a GAN - backpropagate *through* D without
-training it.
+compute only the input gradient: the generator step of a GAN backpropagates
+*through* D without training it.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from contextlib import contextmanager
 
 import numpy
 
 from .. import backend as B
+from .parameter import Parameter
+from .state import load_state, state_of
 
 
-SECOND_ORDER_LAYERS = ("Linear, Conv2d, ConvTranspose2d, Flatten, Unflatten, Pack, ReLU, LeakyReLU, "
-                       "Tanh, Sigmoid, ELU, SpectralNorm and Sequential")
-
-
-class Parameter:
-    """A trainable array and its accumulated gradient (same shape, dtype, device)."""
-
-    __slots__ = ("data", "grad", "requires_grad")
-
-    def __init__(self, data, requires_grad: bool = True):
-        if isinstance(data, numpy.generic) or not hasattr(data, "shape") or not hasattr(data, "dtype") \
-                or not hasattr(data, "__setitem__"):
-            raise TypeError(f"Parameter: data must be an array (NumPy or device), got "
-                            f"{type(data).__name__}; wrap a number as numpy.array(x)")
-        self.data = data
-        self.grad = B.array_module(data).zeros_like(data)
-        self.requires_grad = requires_grad
-
-    @property
-    def shape(self):
-        return self.data.shape
-
-    @property
-    def dtype(self):
-        return self.data.dtype
-
-    def zero_grad(self) -> None:
-        self.grad[...] = 0
-
-    def __repr__(self) -> str:
-        return (f"Parameter(shape={tuple(self.data.shape)}, dtype={self.data.dtype}, "
-                f"backend={B.backend_of(self.data)}, requires_grad={self.requires_grad})")
+def second_order_layers() -> str:
+    """The public layers with a second-order pass, as text for error messages."""
+    from . import public_layers          # the layer modules import this one: ask at call time
+    names = [cls.__name__ for cls in public_layers() if cls.second_order]
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class Module:
     """Base class of every layer and model."""
 
+    #: whether grad_input / double_backward work (set from _double_backward for each class)
+    second_order = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "second_order" not in cls.__dict__:
+            cls.second_order = cls._double_backward is not Module._double_backward
+
     def __init__(self):
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "frozen", False)
+        for name, value in (("_parameters", OrderedDict()), ("_buffers", OrderedDict()),
+                            ("_modules", OrderedDict()), ("training", True), ("frozen", False),
+                            ("_cache", None), ("_out", None), ("_gi_dy", None),
+                            ("_first_order_only", False)):
+            object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -89,9 +85,7 @@ class Module:
         self._buffers[name] = value
         object.__setattr__(self, name, value)
 
-    def _set_buffer(self, name, value) -> None:
-        self._buffers[name] = value
-        object.__setattr__(self, name, value)
+    _set_buffer = register_buffer
 
     # ------------------------------------------------------------ traversal
     def children(self):
@@ -143,12 +137,7 @@ class Module:
         for p in self.parameters():
             p.zero_grad()
 
-    def _wants_grad(self, p) -> bool:
-        """Whether backward should add into ``p.grad``: the layer is not frozen, ``p``
-        exists (an optional bias may be None) and ``p.requires_grad``."""
-        return not self.frozen and p is not None and p.requires_grad
-
-    # ------------------------------------------------------------ dtype
+    # ------------------------------------------------------------ dtype and state
     def astype(self, dtype) -> "Module":
         """Cast parameters, gradients and float buffers to ``dtype`` (float64 for gradient checks)."""
         for m in self.modules():
@@ -157,7 +146,7 @@ class Module:
                 p.grad = p.grad.astype(dtype)
             for name, b in list(m._buffers.items()):
                 if b.dtype.kind == "f":
-                    m._set_buffer(name, b.astype(dtype))
+                    m.register_buffer(name, b.astype(dtype))
         return self
 
     def double(self) -> "Module":
@@ -171,90 +160,101 @@ class Module:
         ps = self.parameters()
         return ps[0].data.dtype if ps else None
 
-    # ------------------------------------------------------------ state
     def state_dict(self) -> "OrderedDict[str, object]":
         """Copies of every parameter and buffer, keyed like PyTorch (``"0.weight"``)."""
-        out = OrderedDict()
-        for mod_name, m in self.named_modules():
-            for name, p in m._parameters.items():
-                out[f"{mod_name}.{name}" if mod_name else name] = p.data.copy()
-            for name, b in m._buffers.items():
-                out[f"{mod_name}.{name}" if mod_name else name] = b.copy()
-        return out
+        return state_of(self)
 
     def load_state_dict(self, state, strict: bool = True) -> None:
         """Copy arrays from ``state`` into this module (NumPy or CuPy arrays accepted: loading
         is an explicit transfer). Shapes must match; with ``strict`` the keys must match exactly."""
-        if not hasattr(state, "keys") or not hasattr(state, "__getitem__"):
-            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a mapping of names to "
-                            f"arrays (from state_dict()), got {type(state).__name__}")
-        own = OrderedDict()
-        for mod_name, m in self.named_modules():
-            for name in list(m._parameters) + list(m._buffers):
-                own[f"{mod_name}.{name}" if mod_name else name] = (m, name)
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if strict and (missing or unexpected):
-            raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
-                           f"unexpected keys {unexpected}")
-        # Check every entry first, so a state that does not fit changes nothing.
-        plan = []
-        for key, (m, name) in own.items():
-            if key not in state:
-                continue
-            value = state[key]
-            if not hasattr(value, "shape") or not hasattr(value, "dtype") or \
-                    getattr(value.dtype, "kind", "O") not in "biuf":
-                raise TypeError(f"{type(self).__name__}.load_state_dict: {key!r} must be a numeric "
-                                f"array, got {type(value).__name__}"
-                                + (f" of dtype {value.dtype}" if hasattr(value, "dtype") else ""))
-            target = m._parameters[name].data if name in m._parameters else m._buffers[name]
-            if tuple(value.shape) != tuple(target.shape):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: {key!r} has shape "
-                                 f"{tuple(value.shape)}, expected {tuple(target.shape)}")
-            plan.append((m, name, value, target))
-        for m, name, value, target in plan:
-            xp = B.array_module(target)
-            new = xp.asarray(B.to_numpy(value) if xp is numpy else value, dtype=target.dtype).copy()
-            if name in m._parameters:
-                m._parameters[name].data = new
-            else:
-                m._set_buffer(name, new)
+        load_state(self, state, strict)
 
-    # ------------------------------------------------------------ calling
+    # ------------------------------------------------------------ the backward protocol
     def __call__(self, x):
         return self.forward(x)
 
-    def forward(self, x):  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+    def forward(self, x):
+        """y = layer(x); keeps what backward needs (the layer's ``_forward`` cache)."""
+        y, self._cache = self._forward(x)
+        self._out = (y.shape, y.dtype, B.backend_of(y))
+        self._gi_dy = None
+        return y
 
-    def backward(self, dy):  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+    def backward(self, dy, need_dx: bool = True):
+        """dL/dx for dy = dL/dy, adding dL/dparam into each parameter's ``grad``.
+        ``need_dx=False`` (the input is data, as in D's step) lets the layer skip its
+        input gradient where that saves work; None is returned then."""
+        cache = self._cache_for(dy, "backward")
+        self._cache = None
+        dx = self._backward(dy, cache, need_dx)
+        return dx if need_dx else None
 
-    # ------------------------------------------------------------ second order
     # The gradient penalty of WGAN-GP needs dP/dtheta for P = P(dD/dx): a backward pass
     # through the backward pass. Three calls after one forward (docs/math/gradient_penalty.md):
-    #   g = grad_input(dy)        dL/dx, touching no parameter gradient, keeping the caches
+    #   g = grad_input(dy)        dL/dx, touching no parameter gradient, keeping the cache
     #   a_out, s = double_backward(a)   a = dP/dg: returns the adjoint of dy (= J a) and the
     #                             second-order term s = dP/dx through the backward pass (None
     #                             where it vanishes), and adds dP/dtheta of the backward pass
     #   backward(b)               the ordinary backward, for the part of dP/d(output) that
     #                             reaches through the forward pass (Sequential drives it)
     def grad_input(self, dy):
-        raise NotImplementedError(
-            f"{self._label()} has no second-order pass, so it cannot be part of a critic trained "
-            f"with a gradient penalty; such a critic can contain {SECOND_ORDER_LAYERS}")
+        """dL/dx for dy without touching any parameter gradient; the cache stays for
+        :meth:`double_backward`."""
+        self._require_second_order()
+        cache = self._cache_for(dy, "grad_input")
+        self._gi_dy = dy
+        self._first_order_only = True
+        try:
+            return self._backward(dy, cache, True)
+        finally:
+            self._first_order_only = False
 
     def double_backward(self, a):
-        raise NotImplementedError(
-            f"{self._label()} has no second-order pass, so it cannot be part of a critic trained "
-            f"with a gradient penalty; such a critic can contain {SECOND_ORDER_LAYERS}")
-
-    def _stored_dy(self):
-        dy = getattr(self, "_gi_dy", None)
-        if dy is None:
+        """(J a, s) for a = dP/d(grad_input's result); adds dP/dparam (see above)."""
+        self._require_second_order()
+        cache = self._require_cache(self._cache, "double_backward")
+        if self._gi_dy is None:
             raise RuntimeError(f"{self._label()}.double_backward called before grad_input")
-        return dy
+        return self._double_backward(a, self._gi_dy, cache)
+
+    def _forward(self, x):
+        raise NotImplementedError(f"{type(self).__name__} does not implement _forward (or forward)")
+
+    def _backward(self, dy, cache, need_dx):
+        raise NotImplementedError(f"{type(self).__name__} does not implement _backward (or backward)")
+
+    def _double_backward(self, a, dy, cache):  # a class that defines this has second_order
+        raise NotImplementedError
+
+    def _no_second_order_reason(self) -> str | None:
+        """Why this layer can never have a second-order pass (batch norm says why); None
+        for a layer that simply has none."""
+        return None
+
+    def _require_second_order(self) -> None:
+        if type(self).second_order:
+            return
+        reason = self._no_second_order_reason()
+        if reason is not None:
+            raise ValueError(reason)
+        raise NotImplementedError(
+            f"{self._label()} has no second-order pass, so it cannot be part of a critic "
+            f"trained with a gradient penalty; such a critic can contain {second_order_layers()}")
+
+    # ------------------------------------------------------------ gradients
+    def _wants_grad(self, p) -> bool:
+        """Whether backward should add into ``p.grad``: the layer is not frozen, not inside
+        grad_input, ``p`` exists (an optional bias may be None) and ``p.requires_grad``."""
+        return not (self.frozen or self._first_order_only) and p is not None and p.requires_grad
+
+    def _trains(self) -> bool:
+        """Whether any parameter gradient is wanted now (so whether to spend its GEMMs)."""
+        return any(self._wants_grad(p) for p in self._parameters.values())
+
+    def _accumulate(self, p, g) -> None:
+        """p.grad += g, where the gradient is wanted (``g`` None: nothing computed)."""
+        if g is not None and self._wants_grad(p):
+            p.grad += g
 
     # ------------------------------------------------------------ checks
     def _backend(self) -> str | None:
@@ -298,41 +298,35 @@ class Module:
             raise ValueError(f"{self._label()}: expected input of shape {what} with size {size} in "
                              f"dimension {dim}, got shape {tuple(x.shape)}")
 
-    def _require_cache(self, cache):
+    def _require_cache(self, cache, what: str = "backward"):
         if cache is None:
-            raise RuntimeError(f"{self._label()}.backward called before forward "
+            raise RuntimeError(f"{self._label()}.{what} called before forward "
                                f"(or twice for one forward)")
         return cache
 
-    def _check_dy(self, dy, shape, dtype, backend) -> None:
-        """``dy`` must be an array of the output's shape, dtype and backend: never broadcast,
-        reshaped or promoted. The error names the layer and both sides."""
+    def _cache_for(self, dy, what: str):
+        """The forward's cache, after checking that ``dy`` is an array of the output's shape,
+        dtype and backend: never broadcast, reshaped or promoted."""
+        cache = self._require_cache(self._cache, what)
+        shape, dtype, backend = self._out
         got_dtype = getattr(dy, "dtype", None)
         if got_dtype is None or not hasattr(dy, "shape"):
-            raise TypeError(f"{self._label()}.backward: expected dy as an array of shape "
+            raise TypeError(f"{self._label()}.{what}: expected dy as an array of shape "
                             f"{tuple(shape)}, got {type(dy).__name__}")
         got = B.backend_of(dy)
         if got != backend:
-            raise TypeError(f"{self._label()}.backward: dy is a {got} array but the forward pass "
+            raise TypeError(f"{self._label()}.{what}: dy is a {got} array but the forward pass "
                             f"ran on the {backend} backend (arrays are never copied across "
                             f"devices silently)")
         if tuple(dy.shape) != tuple(shape):
-            raise ValueError(f"{self._label()}.backward: expected dy of the output's shape "
+            raise ValueError(f"{self._label()}.{what}: expected dy of the output's shape "
                              f"{tuple(shape)}, got {tuple(dy.shape)}")
         if got_dtype != dtype:
-            raise TypeError(f"{self._label()}.backward: dy has dtype {got_dtype} but the output "
+            raise TypeError(f"{self._label()}.{what}: dy has dtype {got_dtype} but the output "
                             f"has dtype {dtype}; cast it explicitly (dy.astype({str(dtype)!r}))")
-
-    def _take_cache(self, dy, out_shape):
-        """The cache ``forward`` left in ``self._cache``, consumed by ``backward(dy)``
-        (a second backward needs a new forward), after checking dy against the
-        output (shape ``out_shape``, the parameters' dtype and backend)."""
-        cache = self._require_cache(self._cache)
-        p = next(iter(self._parameters.values())).data
-        self._check_dy(dy, out_shape, p.dtype, B.backend_of(p))
-        self._cache = None
         return cache
 
+    # ------------------------------------------------------------ text
     def _label(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
 
@@ -349,82 +343,11 @@ class Module:
         lines.append(")")
         return "\n".join(lines)
 
-
-class Sequential(Module):
-    """Layers applied in order; backward runs them in reverse."""
-
-    def __init__(self, *layers: Module):
-        super().__init__()
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, not a Module")
-            setattr(self, str(i), layer)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __getitem__(self, i) -> Module:
-        return list(self._modules.values())[i]
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, layer: Module) -> "Sequential":
-        setattr(self, str(len(self)), layer)
-        return self
-
-    def forward(self, x):
-        for layer in self._modules.values():
-            x = layer.forward(x)
-        return x
-
-    def backward(self, dy, need_dx: bool = True):
-        """Backward through the layers in reverse. ``need_dx=False`` (the input is data, as
-        in D's step) lets a first layer that can (Linear, Conv2d, ConvTranspose2d,
-        SpectralNorm, Sequential) skip its input gradient; then None is returned."""
-        layers = list(self._modules.values())
-        for layer in reversed(layers[1:]):
-            dy = layer.backward(dy)
-        first = layers[0]
-        if not need_dx and getattr(type(first), "skips_dx", False):
-            return first.backward(dy, need_dx=False)
-        return first.backward(dy)
-
-    skips_dx = True
-
-    def grad_input(self, dy):
-        for layer in reversed(self._modules.values()):
-            dy = layer.grad_input(dy)
-        return dy
-
-    def double_backward(self, a):
-        """Second-order pass through the chain (docs/math/gradient_penalty.md): the adjoints
-        a go up through each layer's tangent map (collecting each layer's terms dP/dtheta
-        and second-order terms s_l), then the s_l come back down through the ordinary
-        backward passes (collecting the forward path's dP/dtheta). Returns (J a, s) for
-        the whole chain."""
-        layers = list(self._modules.values())
-        terms = []
-        for layer in layers:
-            a, s = layer.double_backward(a)
-            terms.append(s)
-        b = None                     # dP/d(input of layer i), through the forward pass
-        for i in reversed(range(len(layers))):
-            s = terms[i]
-            if s is not None:
-                b = s if b is None else b + s
-            if i > 0 and b is not None:
-                b = layers[i - 1].backward(b)
-        return a, b
+    @classmethod
+    def examples(cls) -> list:
+        """Small float64-ready instances for the gradient checks and the bad-input tests:
+        a list of :class:`~minigan.nn.examples.Example` (every public layer has some)."""
+        return []
 
 
-@contextmanager
-def frozen(module: Module):
-    """Temporarily freeze ``module`` (restores each submodule's previous state)."""
-    before = [(m, m.frozen) for m in module.modules()]
-    module.freeze()
-    try:
-        yield module
-    finally:
-        for m, f in before:
-            object.__setattr__(m, "frozen", f)
+__all__ = ["Module", "Parameter", "second_order_layers"]

@@ -14,8 +14,12 @@ penalty goes through the wrapped layer's and converts its weight terms the same 
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .. import backend as B
+from ..checks import positive_int, real
 from .conv import Conv2d, ConvTranspose2d
+from .examples import Example
 from .linear import Linear
 from .module import Module, Parameter
 
@@ -24,6 +28,12 @@ def _normalize(v, eps):
     xp = B.array_module(v)
     n = xp.sqrt((v * v).sum())
     return v / xp.maximum(n, eps)
+
+
+class SpectralNormCache(NamedTuple):
+    sigma: object         # u^T W v at this forward pass (0-d)
+    u: object             # the power iteration's vectors as they were used
+    v: object
 
 
 def _named(fn):
@@ -39,23 +49,24 @@ def _named(fn):
 
 class SpectralNorm(Module):
     """Spectral normalisation of ``layer``'s weight; ``layer`` is used for the computation
-    (its weight is replaced by W / sigma at every forward pass)."""
+    (its weight is replaced by W / sigma at every forward pass). A wrapper: it runs the
+    layer's own passes and converts the weight gradients they leave."""
 
-    skips_dx = True         # backward(dy, need_dx=False) skips the input gradient
+    second_order = True           # the wrapped layer's, with its weight terms converted
 
     def __init__(self, layer: Module, n_power_iterations: int = 1, eps: float = 1e-12, rng=None):
         super().__init__()
         if not isinstance(layer, (Linear, Conv2d, ConvTranspose2d)):
             raise TypeError(f"SpectralNorm: expected a Linear, Conv2d or ConvTranspose2d layer, "
                             f"got {type(layer).__name__}")
-        if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations, int) or \
-                n_power_iterations < 1:
-            raise ValueError(f"SpectralNorm: n_power_iterations must be a positive int, "
-                             f"got {n_power_iterations!r}")
-        if not (isinstance(eps, (int, float)) and 0 < eps < 1):
-            raise ValueError(f"SpectralNorm: eps must be a small positive number, got {eps!r}")
+        try:
+            n_power_iterations = positive_int("SpectralNorm", "n_power_iterations",
+                                              n_power_iterations)
+            eps = real("SpectralNorm", "eps", eps, positive=True, hi=1.0, hi_open=True)
+        except TypeError as exc:          # bad values of a setting, whatever their type
+            raise ValueError(str(exc)) from None
         object.__setattr__(self, "_layer", layer)       # not a submodule: its weight is derived
-        self.n_power_iterations, self.eps = n_power_iterations, float(eps)
+        self.n_power_iterations, self.eps = n_power_iterations, eps
         self.dim = 1 if isinstance(layer, ConvTranspose2d) else 0
         W = layer.weight.data
         self.bias = layer.bias                          # shared with the layer
@@ -83,7 +94,7 @@ class SpectralNorm(Module):
         L.weight.requires_grad = self.weight_orig.requires_grad
 
     @_named
-    def forward(self, x):
+    def _forward(self, x):
         W = self.weight_orig.data
         Wm = self._matrix(W)
         u, v = self.weight_u, self.weight_v
@@ -92,15 +103,15 @@ class SpectralNorm(Module):
                 v[...] = _normalize(Wm.T @ u, self.eps)
                 u[...] = _normalize(Wm @ v, self.eps)
         sigma = u @ (Wm @ v)
-        self._sigma, self._u, self._v = sigma, u.copy(), v.copy()
+        self._sigma = sigma
         L = self._layer
         L.weight.data = W / sigma
         if L.weight.grad.dtype != W.dtype or B.array_module(L.weight.grad) is not B.array_module(W):
             L.weight.grad = B.array_module(W).zeros_like(W)
         self._sync_layer()
-        return L.forward(x)
+        return L.forward(x), SpectralNormCache(sigma, u.copy(), v.copy())
 
-    def _convert_weight_grad(self):
+    def _convert_weight_grad(self, cache):
         """Move the wrapped layer's dL/dW_sn into weight_orig.grad as dL/dW."""
         L = self._layer
         if not self._wants_grad(self.weight_orig):
@@ -109,32 +120,35 @@ class SpectralNorm(Module):
         G = L.weight.grad
         W_sn = L.weight.data
         inner = (G * W_sn).sum()
-        outer = self._u[:, None] * self._v[None, :] * inner    # (h, w): <G, W_sn> u v^T
+        outer = cache.u[:, None] * cache.v[None, :] * inner    # (h, w): <G, W_sn> u v^T
         if self.dim == 0:
             outer = outer.reshape(W_sn.shape)
         else:
             shape = (W_sn.shape[1], W_sn.shape[0]) + W_sn.shape[2:]
             outer = outer.reshape(shape).swapaxes(0, 1)
-        self.weight_orig.grad += (G - outer) / self._sigma
+        self.weight_orig.grad += (G - outer) / cache.sigma
         G[...] = 0
 
     @_named
-    def backward(self, dy, need_dx: bool = True):
+    def _backward(self, dy, cache, need_dx):
         self._sync_layer()
         dx = self._layer.backward(dy, need_dx)
-        self._convert_weight_grad()
+        self._convert_weight_grad(cache)
         return dx
 
     @_named
     def grad_input(self, dy):
+        # The wrapped layer's own grad_input: it keeps its cache and dy for double_backward.
+        self._cache_for(dy, "grad_input")
+        self._gi_dy = dy
         self._sync_layer()
         return self._layer.grad_input(dy)
 
     @_named
-    def double_backward(self, a):
+    def _double_backward(self, a, dy, cache):
         self._sync_layer()
         out = self._layer.double_backward(a)
-        self._convert_weight_grad()
+        self._convert_weight_grad(cache)
         return out
 
     def astype(self, dtype) -> "SpectralNorm":
@@ -148,6 +162,16 @@ class SpectralNorm(Module):
     def sigma(self):
         """The spectral norm estimated at the last forward pass (a 0-d array)."""
         return self._sigma
+
+    @classmethod
+    def examples(cls) -> list:
+        # evaluation mode: u and v stay fixed, so the checked function does not move
+        return [Example("SpectralNorm(Linear(3, 2))", lambda: cls(Linear(3, 2)).eval(),
+                        lambda n: (n, 3)),
+                Example("SpectralNorm(Conv2d(2, 3, 3, p=1))",
+                        lambda: cls(Conv2d(2, 3, 3, padding=1)).eval(), lambda n: (n, 2, 3, 3)),
+                Example("SpectralNorm(ConvTranspose2d(2, 2, 4, s=2, p=1))",
+                        lambda: cls(ConvTranspose2d(2, 2, 4, 2, 1)).eval(), lambda n: (n, 2, 2, 2))]
 
 
 __all__ = ["SpectralNorm"]

@@ -3,9 +3,29 @@ Derivations: docs/math/activations.md.
 
 Every forward returns (y, cache) with y the same shape as x; every backward
 takes (dy, cache) and returns dx = dy * f'(x). Where f' can be written with the
-output alone (ReLU, tanh, sigmoid, ELU) the cache is y, so x need not be kept.
+output alone (ReLU, tanh, sigmoid, ELU) the cache is y, so x need not be kept
+(with the slope or alpha beside it, in a named cache, where the function has one).
+
+Every double backward takes (a, dy, cache), a = dP/d(dx) for a function P of the
+backward's result dx = f'(x) dy, and returns (f'(x) a, a dy f''(x)): the tangent
+passed on up the chain and the second-order term (None where f'' = 0), as
+docs/math/gradient_penalty.md ("Activations") derives.
 """
+from __future__ import annotations
+
+from typing import NamedTuple
+
 from ..backend import array_module
+
+
+class LeakyReLUCache(NamedTuple):
+    y: object
+    negative_slope: float
+
+
+class ELUCache(NamedTuple):
+    y: object
+    alpha: float
 
 
 def relu_forward(x):
@@ -32,7 +52,7 @@ def leaky_relu_forward(x, negative_slope=0.01):
     xp = array_module(x)
     sx = x * negative_slope
     y = xp.maximum(x, sx, out=sx) if negative_slope <= 1 else xp.minimum(x, sx, out=sx)
-    return y, (y, negative_slope)
+    return y, LeakyReLUCache(y, negative_slope)
 
 
 def leaky_relu_double_backward(a, dy, cache):
@@ -44,7 +64,8 @@ def leaky_relu_backward(dy, cache):
     """f'(x) = 1 for x > 0, slope otherwise; for slope > 0, sign(y) = sign(x).
 
     Written as f' = slope + (1 - slope) [y > 0]: arithmetic on the mask instead of
-    ``where(mask, dy, slope dy)``, whose per-element branch on random signs is ~5x slower.
+    ``where(mask, dy, slope dy)``, whose per-element branch on random signs is slower
+    (docs/performance.md, "Activations").
     """
     y, slope = cache
     g = (y > 0).astype(dy.dtype)
@@ -104,7 +125,7 @@ def elu_forward(x, alpha=1.0):
     y = xp.expm1(xp.minimum(x, 0))
     y *= alpha
     y += xp.maximum(x, 0)
-    return y, (y, alpha)
+    return y, ELUCache(y, alpha)
 
 
 def elu_backward(dy, cache):

@@ -17,8 +17,19 @@ Backward (evaluation): dx = gamma / sqrt(running_var + eps) * dy.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .. import backend as B
 from .workspace import scratch_like
+
+
+class BatchNormCache(NamedTuple):
+    xhat: object          # the normalised input (in the layer's workspace when it has one)
+    gamma: object
+    inv_std: object       # 1 / sqrt(var + eps), (C,)
+    training: bool
+    finite: object        # (C,) mask of channels whose running statistics were updated;
+                          # None in evaluation
 
 
 def _axes(x):
@@ -37,7 +48,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
     are); ``momentum=None`` gives PyTorch's cumulative average, with weight
     1 / (num_batches_tracked + 1) where ``num_batches_tracked`` counts the batches
     before this one. Channels whose batch statistics are NaN or infinite keep their
-    running statistics; the cache's last entry is the (C,) mask of channels that
+    running statistics; the cache's ``finite`` is the (C,) mask of channels that
     were updated (None in evaluation).  ``ws``: the layer's
     :class:`~minigan.ops.workspace.Workspace` for xhat (the cache) and the squares
     (None: fresh arrays; with one, a later forward invalidates this cache).
@@ -74,7 +85,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
     xhat *= inv_std.reshape(shape)                 # xc is this op's own array: normalise in place
     y = xhat * gamma.reshape(shape)
     y += beta.reshape(shape)
-    return y, (xhat, gamma, inv_std, training, finite)
+    return y, BatchNormCache(xhat, gamma, inv_std, training, finite)
 
 
 def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
@@ -85,7 +96,7 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
     dx itself needs sum(dy) and sum(dy xhat)).  ``ws``: a Workspace for the
     product dy xhat (None: a fresh array).  See docs/math/batchnorm.md.
     """
-    xhat, gamma, inv_std, training, _ = cache
+    xhat, gamma, inv_std, training = cache.xhat, cache.gamma, cache.inv_std, cache.training
     axes, shape = _axes(dy)
     scale = (gamma * inv_std).reshape(shape)
     if not training:

@@ -12,9 +12,28 @@ channel-last memory: y is returned as an NCHW view of it (no transpose copy).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .. import backend as B
 from .im2col import checked_geometry, col2im, conv_output_size, im2col, scratch
 from .subpixel import applies as subpixel_applies, conv_transpose2d_subpixel
+
+
+class Conv2dCache(NamedTuple):
+    x_shape: tuple
+    w_shape: tuple
+    cols: object          # im2col(x) (N*Ho*Wo, kh*kw*C); None when the layer is frozen
+    Wc: object            # W laid out (O, kh*kw*C)
+    has_bias: bool
+    geometry: object      # minigan.ops.im2col.Geometry
+    out_size: tuple       # (Ho, Wo)
+    ws: object            # the layer's Workspace (or None)
+    W: object
+
+    @property
+    def dW_operand(self):
+        """What dW is computed from (cols); None when the forward ran frozen."""
+        return self.cols
 
 
 def weight_cols(W):
@@ -62,7 +81,8 @@ def conv2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     if b is not None:
         y_rows += b                                # fresh array: add in place
     y = y_rows.reshape(N, Ho, Wo, O).transpose(0, 3, 1, 2)
-    cache = (x.shape, W.shape, cols if keep_cols else None, Wc, b is not None, g, (Ho, Wo), ws, W)
+    cache = Conv2dCache(x.shape, W.shape, cols if keep_cols else None, Wc, b is not None, g,
+                        (Ho, Wo), ws, W)
     return y, cache
 
 
@@ -77,7 +97,8 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
     col2im are skipped (the gradient penalty's weight term needs only dW).
     See docs/math/conv.md.
     """
-    x_shape, w_shape, cols, Wc, has_b, g, out_size, ws, W = cache
+    x_shape, w_shape, cols, Wc = cache.x_shape, cache.w_shape, cache.cols, cache.Wc
+    g, ws = cache.geometry, cache.ws
     O, C = w_shape[0], w_shape[1]
     xp = B.array_module(dy)
     # Free when dy is channel-last memory (the output of a conv); one copy otherwise.
@@ -87,16 +108,38 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
         # dx is the transposed convolution of dy with the same weight (docs/math/conv.md,
         # "dx as a transposed convolution"): its sub-pixel form sums the taps inside
         # GEMMs, with no col2im (its scratch names differ from the forward's cols).
-        dx = conv_transpose2d_subpixel(dy, W, g.stride, g.padding, x_shape[2:], ws=ws)
+        dx = conv_transpose2d_subpixel(dy, cache.W, g.stride, g.padding, x_shape[2:], ws=ws)
     elif input_grad:
         dcols = scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
         xp.matmul(dy_rows, Wc, out=dcols)
-        dx = col2im(dcols, x_shape, g, out_size)
+        dx = col2im(dcols, x_shape, g, cache.out_size)
     if not param_grads:
         return dx, None, None
     if cols is None:
         raise RuntimeError("conv2d_backward: parameter gradients requested but the forward pass "
                            "ran with keep_cols=False (frozen)")
     dW = weight_from_cols(dy_rows.T @ cols, w_shape)
-    db = dy_rows.sum(axis=0) if has_b else None
+    db = dy_rows.sum(axis=0) if cache.has_bias else None
     return dx, dW, db
+
+
+def conv2d_double_backward(a, dy, cache: Conv2dCache, param_grads: bool = True):
+    """The backward pass g = dx(dy) = A(W)^T dy, differentiated (docs/math/gradient_penalty.md,
+    "Conv2d and ConvTranspose2d"), for a = dP/dg (N, C, H, W). Returns (J a, dW):
+
+        J a = dP/d(dy) = A(W) a            the forward map at input a, without bias (N, O, Ho, Wo)
+        dW  = d<a, A(W)^T dy>/dW = d<A(W) a, dy>/dW
+                                           the weight gradient of the forward map at input a
+                                           and upstream dy (O, C, kh, kw)
+
+    g is linear in dy and in W and does not depend on x (nor on b): no second-order term
+    in x. The forward at a uses fresh scratch arrays (the layer's workspace still holds
+    the forward's, which backward needs). dW is None with ``param_grads=False``.
+    """
+    g = cache.geometry
+    Ja, cache_a = conv2d_forward(a, cache.W, None, g.stride, g.padding, g.dilation,
+                                 keep_cols=param_grads, where="conv2d_double_backward", ws=None)
+    if not param_grads:
+        return Ja, None
+    _, dW, _ = conv2d_backward(dy, cache_a, param_grads=True, input_grad=False)
+    return Ja, dW

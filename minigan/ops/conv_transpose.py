@@ -19,10 +19,30 @@ C = Cout) whose input has y's size.  So:
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .. import backend as B
 from .conv import weight_cols, weight_from_cols
 from .im2col import checked_geometry, col2im, im2col, scratch
 from .subpixel import applies as subpixel_applies, conv_transpose2d_subpixel
+
+
+class ConvTranspose2dCache(NamedTuple):
+    x_shape: tuple
+    w_shape: tuple
+    x_rows: object        # x as (N*H*W, Cin) rows, for dW; None when the layer is frozen
+    Wc: object            # W laid out (Cin, kh*kw*Cout)
+    has_bias: bool
+    geometry: object      # minigan.ops.im2col.Geometry
+    out_size: tuple       # (Ho, Wo)
+    ws: object            # the layer's Workspace (or None)
+    W: object
+    output_padding: tuple
+
+    @property
+    def dW_operand(self):
+        """What dW is computed from (x_rows); None when the forward ran frozen."""
+        return self.x_rows
 
 
 def conv_transpose_output_size(size, kernel, stride, padding, output_padding, dilation):
@@ -79,7 +99,8 @@ def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output
         # The conv2d whose input gradient this is has input (N, Cout, Ho, Wo), output H x W.
         # The bias is where the accumulation starts: no extra pass over y.
         y = col2im(cols, (N, Cout, Ho, Wo), g, out_size=(H, Wd), start=b)
-    cache = (x.shape, W.shape, x_rows if keep_input else None, Wc, b is not None, g, (Ho, Wo), ws)
+    cache = ConvTranspose2dCache(x.shape, W.shape, x_rows if keep_input else None, Wc,
+                                 b is not None, g, (Ho, Wo), ws, W, tuple(output_padding))
     return y, cache
 
 
@@ -93,15 +114,35 @@ def conv_transpose2d_backward(dy, cache, param_grads: bool = True, input_grad: b
     and reduction are skipped; with ``input_grad=False`` dx is None (its GEMM skipped).
     See docs/math/conv_transpose.md.
     """
-    x_shape, w_shape, x_rows, Wc, has_b, g, _, ws = cache
-    N, Cin, H, Wd = x_shape
-    cols = im2col(dy, g, out_size=(H, Wd), ws=ws, name="dycols")   # one row per input pixel
-    dx = (cols @ Wc.T).reshape(N, H, Wd, Cin).transpose(0, 3, 1, 2) if input_grad else None
+    N, Cin, H, Wd = cache.x_shape
+    x_rows = cache.x_rows
+    cols = im2col(dy, cache.geometry, out_size=(H, Wd), ws=cache.ws, name="dycols")  # a row per input pixel
+    dx = (cols @ cache.Wc.T).reshape(N, H, Wd, Cin).transpose(0, 3, 1, 2) if input_grad else None
     if not param_grads:
         return dx, None, None
     if x_rows is None:
         raise RuntimeError("conv_transpose2d_backward: parameter gradients requested but the "
                            "forward pass ran with keep_input=False (frozen)")
-    dW = weight_from_cols(x_rows.T @ cols, w_shape)
-    db = dy.sum(axis=(0, 2, 3)) if has_b else None
+    dW = weight_from_cols(x_rows.T @ cols, cache.w_shape)
+    db = dy.sum(axis=(0, 2, 3)) if cache.has_bias else None
     return dx, dW, db
+
+
+def conv_transpose2d_double_backward(a, dy, cache: ConvTranspose2dCache, param_grads: bool = True):
+    """The backward pass g = dx(dy) = B(W)^T dy, differentiated (docs/math/gradient_penalty.md,
+    "Conv2d and ConvTranspose2d"), for a = dP/dg (N, Cin, H, W). Returns (J a, dW):
+
+        J a = dP/d(dy) = B(W) a        the transposed convolution of a, without bias
+        dW  = d<B(W) a, dy>/dW         its weight gradient at input a and upstream dy
+
+    As for conv2d: linear in dy and W, independent of x, so no second-order term in x;
+    fresh scratch arrays; dW is None with ``param_grads=False``.
+    """
+    g = cache.geometry
+    Ja, cache_a = conv_transpose2d_forward(
+        a, cache.W, None, g.stride, g.padding, cache.output_padding, g.dilation,
+        keep_input=param_grads, where="conv_transpose2d_double_backward", ws=None)
+    if not param_grads:
+        return Ja, None
+    _, dW, _ = conv_transpose2d_backward(dy, cache_a, param_grads=True, input_grad=False)
+    return Ja, dW

@@ -1,9 +1,11 @@
-"""Argument checks the layers share: sizes, numbers, dtypes and the memory a layer would need.
+"""Argument checks for every public entry point: ints, reals, flags, dtypes, memory.
 
-Every error names the layer and the argument, and says what was expected and what
-came: a size of ``True`` or ``2.0`` is a TypeError (not silently 1 or 2), a NaN
-hyperparameter a ValueError, and a layer too large for the machine fails here,
-naming the bytes it would need, instead of deep inside NumPy with a MemoryError.
+Every error names the caller (``where``) and the argument, and says what was
+expected and what came: a size of ``True`` or ``2.0`` is a TypeError (not
+silently 1 or 2), a NaN hyperparameter a ValueError, and a layer too large for
+the machine fails here, naming the bytes it would need, instead of deep inside
+NumPy with a MemoryError. One module, so that the same mistake reads the same
+wherever it is made.
 """
 from __future__ import annotations
 
@@ -13,19 +15,42 @@ import os
 
 import numpy
 
-from .. import backend as B
+from . import backend as B
 
 
-def positive_int(where: str, name: str, v) -> int:
-    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, (int, numpy.integer)):
-        raise TypeError(f"{where}: {name} must be a positive integer, got {type(v).__name__} {v!r}")
-    if v <= 0:
-        raise ValueError(f"{where}: {name} must be a positive integer, got {v!r}")
+def _is_int(v) -> bool:
+    return isinstance(v, (int, numpy.integer)) and not isinstance(v, (bool, numpy.bool_))
+
+
+def integer(where: str, name: str, v, minimum: int | None = None) -> int:
+    """An int (not a bool, not a float that happens to be whole), at least ``minimum``."""
+    if not _is_int(v):
+        raise TypeError(f"{where}: {name} must be an int, got {type(v).__name__} {v!r}")
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{where}: {name} must be >= {minimum}, got {v!r}")
     return int(v)
 
 
-def real(where: str, name: str, v, *, positive=False, lo=None, hi=None) -> float:
-    """A finite real number (optionally > 0, or within [lo, hi])."""
+def positive_int(where: str, name: str, v) -> int:
+    """An int >= 1."""
+    if not _is_int(v):
+        raise TypeError(f"{where}: {name} must be a positive int, got {type(v).__name__} {v!r}")
+    if v <= 0:
+        raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
+    return int(v)
+
+
+def _range_text(lo, hi, hi_open) -> str:
+    if lo is not None and hi is not None:
+        return f"in [{lo}, {hi}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f">= {lo}"
+    return f"{'<' if hi_open else '<='} {hi}"
+
+
+def real(where: str, name: str, v, *, positive: bool = False, lo=None, hi=None,
+         hi_open: bool = False) -> float:
+    """A finite real number (optionally > 0, or within [lo, hi], or [lo, hi) with ``hi_open``)."""
     if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, numbers.Real):
         raise TypeError(f"{where}: {name} must be a real number, got {type(v).__name__} {v!r}")
     f = float(v)
@@ -33,12 +58,20 @@ def real(where: str, name: str, v, *, positive=False, lo=None, hi=None) -> float
         raise ValueError(f"{where}: {name} must be finite, got {v!r}")
     if positive and not f > 0:
         raise ValueError(f"{where}: {name} must be > 0, got {v!r}")
-    if (lo is not None and f < lo) or (hi is not None and f > hi):
-        raise ValueError(f"{where}: {name} must be in [{lo}, {hi}], got {v!r}")
+    if (lo is not None and f < lo) or (hi is not None and (f >= hi if hi_open else f > hi)):
+        raise ValueError(f"{where}: {name} must be {_range_text(lo, hi, hi_open)}, got {v!r}")
     return f
 
 
+def flag(where: str, name: str, v) -> bool:
+    """True or False (not 1, not "yes")."""
+    if not isinstance(v, (bool, numpy.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {v!r}")
+    return bool(v)
+
+
 def float_dtype(where: str, dtype):
+    """A floating-point NumPy dtype."""
     try:
         dt = numpy.dtype(dtype)
     except TypeError:
@@ -80,3 +113,7 @@ def fits_in_memory(where: str, shapes, dtype) -> None:
         raise ValueError(f"{where}: its parameters and their gradients would need {_human(need)} "
                          f"({need} bytes), more than the {_human(limit)} of memory on the "
                          f"{B.current().name} backend; use smaller sizes")
+
+
+__all__ = ["integer", "positive_int", "real", "flag", "float_dtype", "memory_bytes",
+           "fits_in_memory"]
