@@ -89,6 +89,9 @@ MODELS = {"dcgan": 64, "mlp": 256}
 # ---------------------------------------------------------------- minigan
 
 def minigan_iteration(model: str, batch: int):
+    # the entry points' allocator setting (minigan.backend.keep_freed_host_memory), as
+    # `minigan train` makes it
+    mg.backend.keep_freed_host_memory()
     rng = mg.backend.seed(0)
     if model == "dcgan":
         G, D = dcgan28_generator(100), dcgan28_discriminator()
@@ -313,7 +316,7 @@ def memory_child(lib, model, batch):
     """Print the extra resident memory (MiB) of 30 iterations over the post-import baseline,
     and the median time and page faults of iterations 11-30: one library alone in a fresh
     process, with its own allocator settings (in the interleaved comparison both libraries
-    share one process, and so minigan's trainer's, backend.keep_freed_host_memory)."""
+    share one process, and so minigan's allocator setting, backend.keep_freed_host_memory)."""
     if lib == "torch":
         import torch  # noqa: F401
     base = _kib("VmRSS")

@@ -160,6 +160,7 @@ def _select_backend(name):
 
 def main():
     _select_backend(ARGS.backend)
+    mg.backend.keep_freed_host_memory()       # as the entry points that train do
     torch = None
     # The comparison is CPU against CPU; on another backend only minigan is timed.
     if not ARGS.no_torch and mg.backend.current().name == "numpy":

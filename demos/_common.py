@@ -17,8 +17,9 @@ import numpy
 
 from minigan import backend as B
 from minigan import presets
-from minigan.gan.checkpoint import load_checkpoint
+from minigan.gan.checkpoint import load_checkpoint, read_run as _read_run
 from minigan.presets.build import load_images as _load_images
+from minigan.presets.runner import snapshots_of
 from minigan.viz import plt  # matplotlib's file backend (Agg), selected by minigan.viz
 
 
@@ -76,12 +77,8 @@ def read_run(folder: str) -> tuple[dict, list]:
     """(history, snapshots) of a finished run from its checkpoint: the history as
     {column: float64 array}, the snapshots (the samples drawn for each frame of
     samples.gif) as [(step, samples), ...] in step order."""
-    arrays = load_checkpoint(os.path.join(folder, "checkpoint.npz"))["arrays"]
-    history = {k.split("/", 1)[1]: numpy.asarray(v, dtype=numpy.float64)
-               for k, v in arrays.items() if k.startswith("history/")}
-    snaps = sorted((int(k.rsplit("/", 1)[1]), v) for k, v in arrays.items()
-                   if k.startswith("user/snapshot/"))
-    return history, snaps
+    run = _read_run(load_checkpoint(os.path.join(folder, "checkpoint.npz")))
+    return run.history, snapshots_of(run.user)
 
 
 def rounded(x, digits: int = 5):

@@ -29,19 +29,8 @@ import numpy
 import _common
 from minigan import animate, presets, viz
 from minigan import backend as B
-from minigan.gan.checkpoint import load_checkpoint
 from minigan.gan.conditioning import one_hot, with_labels
-from minigan.presets.build import build_models
-from minigan.presets.config import Config
-
-
-def load_generator(run: str):
-    """(G in evaluation mode, its Config) from the checkpoint of a finished run."""
-    ck = load_checkpoint(os.path.join(run, "checkpoint.npz"))
-    cfg = Config.from_dict(ck["meta"]["config"])
-    G, _ = build_models(cfg, n_classes=10)
-    G.load_state_dict(ck["models"]["G"])
-    return G.eval(), cfg
+from minigan.presets.sampling import load_generator
 
 
 def main(argv=None) -> dict:
@@ -58,7 +47,8 @@ def main(argv=None) -> dict:
                         labels=rows, title=f"{preset}, conditional")
     presets.sample(run, 100, os.path.join(args.out, "classes.png"))
 
-    G, cfg = load_generator(run)
+    G, cfg, _ = load_generator(run)
+    G.eval()
     rng = numpy.random.default_rng(args.seed)
     draw = rng.random if cfg.noise == "uniform" else rng.standard_normal
     z0, z1 = draw((2, cfg.latent_dim))

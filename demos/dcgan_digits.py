@@ -25,7 +25,7 @@ import numpy
 
 import _common
 from minigan import animate, metrics, presets, viz
-from minigan.presets.report import real_halves
+from minigan.data.evaluation import real_halves
 
 
 def main(argv=None) -> dict:

@@ -21,7 +21,7 @@ import numpy
 
 import _common
 from minigan import animate, presets
-from minigan.presets.build import toy_target
+from minigan.data.registry import toy_target
 
 
 def main(argv=None) -> dict:

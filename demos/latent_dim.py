@@ -30,7 +30,7 @@ import numpy
 import _common
 from minigan import backend as B
 from minigan import presets
-from minigan.presets.build import toy_target
+from minigan.data.registry import toy_target
 
 
 def captured(gen_cov, target_cov) -> dict:

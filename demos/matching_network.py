@@ -25,8 +25,8 @@ import os
 import _common
 from minigan import backend as B
 from minigan import metrics, presets
-from minigan.presets.build import toy_target
-from minigan.presets.config import BANDWIDTHS
+from minigan.data import registry
+from minigan.data.registry import toy_target
 
 
 def main(argv=None) -> dict:
@@ -35,7 +35,7 @@ def main(argv=None) -> dict:
               {"steps": 4000, "sample_every": 250})
     target = toy_target("ring8")
     real = B.to_numpy(target.sample(2500, 7))
-    bandwidths = BANDWIDTHS["ring8"]
+    bandwidths = registry.get("ring8").bandwidths
     fig, axes = _common.plt.subplots(1, 3, figsize=(16, 5))
     result = {}
     for ax, (name, objective) in zip(axes, (("gan", "lsgan"), ("mmd", "mmd"))):

@@ -38,7 +38,7 @@ import os
 import _common
 from minigan import backend as B
 from minigan import metrics, presets
-from minigan.presets.build import toy_target
+from minigan.data.registry import toy_target
 
 METHODS = {"vanilla": {"objective": "nonsaturating", "lr": 5e-4},
            "WGAN-GP": {"objective": "wgan-gp", "lr": 1e-3, "lambda_gp": 0.1},

