@@ -2,6 +2,8 @@
 (batch norm, Adam's step) against their fresh-array forms, and the host
 allocator setting that keeps freed activations mapped."""
 import resource
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -119,6 +121,27 @@ def test_adam_flat_step_keeps_one_scratch_and_matches_per_parameter(backend_name
 def test_keep_freed_host_memory_is_once_per_process():
     mg.backend.keep_freed_host_memory()
     assert mg.backend.keep_freed_host_memory() is False
+
+
+def test_the_heap_setting_is_made_by_the_entry_points_not_by_the_trainer(tmp_path):
+    """A constructor does not change process-wide allocator thresholds: building a
+    GANTrainer leaves them; ``presets.run`` (what ``minigan train`` and the demos call)
+    sets them. In a fresh process, so that nothing before has set them."""
+    code = """if True:
+        import minigan as mg
+        from minigan.backend import host_memory
+        from minigan import optim, presets
+        from minigan.gan import GANTrainer, get_objective, mlp
+        G, D = mlp([2, 4, 1]), mlp([1, 4, 1])
+        GANTrainer(G, D, get_objective("nonsaturating"), optim.Adam(G.parameters()),
+                   optim.Adam(D.parameters()), lambda n: None, lambda n: None)
+        after_trainer = host_memory._HOST_HEAP_RAISED
+        presets.run("gaussian1d", out=%r, steps=2, progress=False, pictures=False)
+        print(after_trainer, host_memory._HOST_HEAP_RAISED)
+    """ % str(tmp_path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.stdout.split() == ["False", "True"], out.stdout + out.stderr
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
