@@ -1,47 +1,21 @@
-"""Optimizers with PyTorch's update rules: SGD, Adam, RMSprop.  Math: docs/math/optim.md.
+"""The optimizer base: parameters, checked hyperparameters, the step, checkpoints.
 
-    opt = optim.Adam(model.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt.zero_grad(); ...backward...; opt.step()
-
-Parameters whose ``requires_grad`` is False are skipped. Updates are done in
-place on ``p.data`` (any shape, 0-d included), so the arrays a model holds stay
-the same objects. ``state_dict()`` returns plain numbers and arrays (no pickle
-needed to save it). Hyperparameters are checked when set: a NaN, infinite,
-negative or mistyped value raises an error naming the optimizer and the argument.
+A subclass (rules.py) writes its update rule, ``_update(key, data, grad, t)``, for
+one array of parameters in place; the base runs it once over the flat buffer of all
+parameters (flat.py) or once per parameter (when parameters differ: frozen ones,
+other step counts, rebound arrays). Math: docs/math/optim.md.
 """
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy
 
-from .backend import array_module, to_numpy
-from .nn.module import Module, Parameter
-from .ops.workspace import Workspace, scratch
-
-
-def _real(where, name, v, lo=None, hi=None, hi_open=False) -> float:
-    """``v`` as a float after checking type, finiteness and the range [lo, hi] (or [lo, hi))."""
-    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a real number, got {type(v).__name__} {v!r}")
-    f = float(v)
-    if not math.isfinite(f):
-        raise ValueError(f"{where}: {name} must be finite, got {v!r}")
-    if lo is not None and f < lo:
-        raise ValueError(f"{where}: {name} must be >= {lo}, got {v!r}")
-    if hi is not None and (f >= hi if hi_open else f > hi):
-        raise ValueError(f"{where}: {name} must be {'<' if hi_open else '<='} {hi}, got {v!r}")
-    return f
-
-
-def _flag(where, name, v) -> bool:
-    if not isinstance(v, (bool, numpy.bool_)):
-        raise TypeError(f"{where}: {name} must be True or False, got {v!r}")
-    return bool(v)
-
-
-FLAT = object()          # the key of the flat (all-parameter) state
+from ..backend import array_module, to_numpy
+from ..checks import real
+from ..nn.module import Module, Parameter
+from ..ops.workspace import Workspace, scratch
+from .flat import FLAT, FlatBuffer
 
 
 class Optimizer:
@@ -95,53 +69,31 @@ class Optimizer:
         """The checked value of hyperparameter ``name`` (subclasses add their own)."""
         where = type(self).__name__
         if name in ("lr", "weight_decay", "eps", "momentum"):
-            return _real(where, name, value, lo=0.0)
+            return real(where, name, value, lo=0.0)
         return value
 
     # ------------------------------------------------------------ one flat buffer
-    # The parameters' arrays become views of one flat array (and so do their gradients
-    # and this optimizer's state), so that a step is a handful of whole-array operations
-    # instead of a handful per parameter: on a GPU, a dozen kernel launches per step
-    # instead of a dozen per parameter. The update rule is the same either way (the tests
-    # compare both paths); the per-parameter path serves when parameters differ
-    # (frozen ones, other step counts) or were rebound since.
     def _pack(self) -> None:
-        ps = self.params
-        first = ps[0].data
-        xp = array_module(first)
-        if len(ps) < 2 or any(p.data.dtype != first.dtype or array_module(p.data) is not xp or
-                              p.grad.dtype != first.dtype for p in ps):
-            self._flat = None
-            return
-        total = sum(int(p.data.size) for p in ps)
-        data, grad = xp.empty(total, dtype=first.dtype), xp.empty(total, dtype=first.dtype)
-        views, offset = [], 0
-        for p in ps:
-            n, shape = int(p.data.size), p.data.shape
-            data[offset:offset + n] = p.data.reshape(-1)
-            grad[offset:offset + n] = p.grad.reshape(-1)
-            p.data = data[offset:offset + n].reshape(shape)
-            p.grad = grad[offset:offset + n].reshape(shape)
-            views.append((p.data, p.grad, offset, n))
-            offset += n
+        """Make the parameters views of one flat buffer (flat.py), keeping the state."""
         old_state = self.state
-        self._flat = {"data": data, "grad": grad, "views": views, "state": {}}
-        self.state = [dict() for _ in ps]
+        self._flat = FlatBuffer.pack(self.params)
+        if self._flat is None:
+            return
+        self.state = [dict() for _ in self.params]
         for i, st in enumerate(old_state):          # state kept across a re-pack
             for name, arr in st.items():
                 self._slot(i, name)[...] = arr
 
     def _intact(self) -> bool:
-        """Whether every parameter still holds its view (nothing rebound p.data or p.grad)."""
-        return all(p.data is d and p.grad is g for p, (d, g, _, _) in zip(self.params, self._flat["views"]))
+        return self._flat.intact(self.params)
 
     def flat_grad(self):
         """All gradients as one flat array (a view, no copy), or None when not packed."""
-        return self._flat["grad"] if self._flat is not None and self._intact() else None
+        return self._flat.grad if self._flat is not None and self._intact() else None
 
     def zero_grad(self) -> None:
         if self._flat is not None and self._intact():
-            self._flat["grad"][...] = 0
+            self._flat.grad[...] = 0
             return
         for p in self.params:
             p.grad[...] = 0
@@ -158,14 +110,11 @@ class Optimizer:
         parameters (``key is FLAT``); created as zeros on first use."""
         flat = self._flat
         if flat is not None:
-            if name not in flat["state"]:
-                p0 = self.params[0]
-                buf = array_module(p0.data).zeros(flat["data"].shape,
-                                                  dtype=self._work_dtype(p0.data.dtype))
-                flat["state"][name] = buf
-                for st, (d, _, off, n) in zip(self.state, flat["views"]):
-                    st[name] = buf[off:off + n].reshape(d.shape)
-            return flat["state"][name] if key is FLAT else self.state[key][name]
+            if name not in flat.state:
+                views = flat.add_state(name, self._work_dtype(self.params[0].data.dtype))
+                for st, view in zip(self.state, views):
+                    st[name] = view
+            return flat.state[name] if key is FLAT else self.state[key][name]
         st = self.state[key]
         if name not in st:
             p = self.params[key]
@@ -191,7 +140,7 @@ class Optimizer:
         if (self._flat is not None and all(p.requires_grad for p in self.params)
                 and len(set(self.param_steps)) == 1 and self._flat_ok()):
             self.param_steps = [s + 1 for s in self.param_steps]
-            self._update(FLAT, self._flat["data"], self._flat["grad"], self.param_steps[0])
+            self._update(FLAT, self._flat.data, self._flat.grad, self.param_steps[0])
             return
         for i in range(n):
             p = self.params[i]
@@ -282,7 +231,7 @@ class Optimizer:
         if self._flat is not None:
             if not self._intact():
                 self._pack()
-            self._flat["state"] = {}
+            self._flat.state = {}
         for i, name, arr in loaded:
             # An explicit transfer: a state saved on one backend loads on the other.
             target = self.params[i].data
@@ -297,141 +246,3 @@ class Optimizer:
     def __repr__(self) -> str:
         hyper = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._hyper)
         return f"{type(self).__name__}({len(self.params)} parameters, {hyper})"
-
-
-class SGD(Optimizer):
-    """v <- mu v + (1 - dampening) g  (v = g on the first step);  p <- p - lr (g + mu v if nesterov else v)."""
-    _hyper = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
-
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
-        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
-                         nesterov=nesterov, weight_decay=weight_decay)
-        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
-
-    def _validate(self, name, value):
-        if name == "dampening":
-            return _real("SGD", name, value, lo=0.0, hi=1.0)
-        if name == "nesterov":
-            return _flag("SGD", name, value)
-        return super()._validate(name, value)
-
-    def _started(self):
-        if not hasattr(self, "_buf_started"):
-            self._buf_started = [False] * len(self.params)
-        return self._buf_started
-
-    def _flat_ok(self) -> bool:
-        # the momentum buffer's first step differs (buf = g): all or none may start now
-        return len(set(self._started())) == 1
-
-    def _holds(self, i, name) -> bool:
-        # a flat buffer has zeros for parameters that never stepped: they are not started
-        return name != "buf" or self._started()[i]
-
-    def _loaded(self, entries) -> None:
-        self._buf_started = [False] * len(self.params)
-        for i, name, _ in entries:
-            if name == "buf":
-                self._buf_started[i] = True
-
-    def _update(self, key, data, grad, t):
-        g = self._gradient(data, grad)
-        if self.momentum:
-            started = self._started()
-            first = not (all(started) if key is FLAT else started[key])
-            buf = self._slot(key, "buf")
-            if first:
-                buf[...] = g
-            else:
-                buf *= self.momentum
-                buf += (1 - self.dampening) * g
-            if key is FLAT:
-                self._buf_started = [True] * len(self.params)
-            else:
-                started[key] = True
-            g = g + self.momentum * buf if self.nesterov else buf
-        data -= self.lr * g
-
-
-class Adam(Optimizer):
-    """m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;
-    p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)."""
-    _hyper = ("lr", "betas", "eps", "weight_decay")
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-
-    def _validate(self, name, value):
-        if name == "betas":
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-                raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {value!r}")
-            return tuple(_real("Adam", f"betas[{k}]", b, lo=0.0, hi=1.0, hi_open=True)
-                         for k, b in enumerate(value))
-        return super()._validate(name, value)
-
-    def _update(self, key, data, grad, t):
-        b1, b2 = self.betas
-        g = self._gradient(data, grad)
-        m, v = self._slot(key, "exp_avg"), self._slot(key, "exp_avg_sq")
-        xp = array_module(v)
-        # One scratch array for every temporary, updated in place: the step is memory-bound.
-        # (Explicit out= keeps it an array for 0-d parameters too, where NumPy's ufuncs
-        # would return scalars that in-place ops cannot write into.)
-        s = self._scratch(key, v)
-        m *= b1
-        m += xp.multiply(g, 1 - b1, out=s)
-        v *= b2
-        s = xp.multiply(g, g, out=s)
-        s *= 1 - b2
-        v += s
-        # t counts per parameter, so a parameter unfrozen late starts at t = 1
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-        # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1.
-        step = xp.sqrt(v, out=s)
-        step /= math.sqrt(bc2)
-        step += self.eps
-        xp.divide(m, step, out=step)
-        step *= self.lr / bc1
-        data -= step
-
-
-class RMSprop(Optimizer):
-    """v <- a v + (1-a) g^2;  p <- p - lr g / (sqrt(v) + eps)  (centered: v - mean(g)^2;
-    momentum: buf <- mu buf + g / (sqrt(v) + eps), p <- p - lr buf)."""
-    _hyper = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
-
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False):
-        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                         momentum=momentum, centered=centered)
-
-    def _validate(self, name, value):
-        if name == "alpha":
-            return _real("RMSprop", name, value, lo=0.0, hi=1.0)
-        if name == "centered":
-            return _flag("RMSprop", name, value)
-        return super()._validate(name, value)
-
-    def _update(self, key, data, grad, t):
-        g = self._gradient(data, grad)
-        a = self.alpha
-        v = self._slot(key, "square_avg")
-        v *= a
-        v += (1 - a) * (g * g)
-        xp = array_module(v)
-        if self.centered:
-            ga = self._slot(key, "grad_avg")
-            ga *= a
-            ga += (1 - a) * g
-            avg = xp.sqrt(v - ga * ga)
-        else:
-            avg = xp.sqrt(v)
-        avg += self.eps
-        if self.momentum > 0:
-            buf = self._slot(key, "momentum_buffer")
-            buf *= self.momentum
-            buf += g / avg
-            data -= self.lr * buf
-        else:
-            data -= self.lr * (g / avg)
