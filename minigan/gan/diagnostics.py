@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .. import backend as B
+
 COLUMNS = ("step", "d_loss", "d_real", "d_fake", "g_loss", "acc_real", "acc_fake",
            "d_grad_norm", "g_grad_norm", "wasserstein", "diversity")
 WINDOW = 100
@@ -132,3 +134,25 @@ def check(history: History, objective, already: set, window: int = WINDOW) -> li
              f"as the real batch (mode collapse); try a lower learning rate, the non-saturating "
              f"or Wasserstein-GP objective, packing (--pack) or the MMD matching network")
     return found
+
+
+# ---------------------------------------------------------------- per-step quantities (on device)
+
+def grad_norm(module, optimizer=None):
+    """|dL/dtheta| over every parameter of ``module`` as a 0-d device array (no sync); one
+    dot product of the optimizer's flat gradient when it holds exactly these parameters."""
+    flat = optimizer.flat_grad() if optimizer is not None else None
+    if flat is not None and len(optimizer.params) == len(module.parameters()):
+        xp = B.array_module(flat)
+        return xp.sqrt(xp.vdot(flat, flat))
+    total = None
+    for p in module.parameters():
+        g = p.grad.reshape(-1)
+        s = B.array_module(g).vdot(g, g)
+        total = s if total is None else total + s
+    return None if total is None else B.array_module(total).sqrt(total)
+
+
+def spread(x):
+    """Mean over features of the standard deviation across the batch (0-d, on device)."""
+    return x.reshape(x.shape[0], -1).std(axis=0).mean()

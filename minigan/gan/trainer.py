@@ -1,13 +1,16 @@
-"""The GAN training loop: alternate D steps and G steps, backpropagating by hand.
+"""GAN training steps: alternate D steps and G steps, backpropagating by hand.
 How it works and what its diagnostics mean: docs/training.md.
 
-One D step (D learns to tell real from fake):
+One D step (D learns to tell real from fake), for a separable objective:
     x_fake = G([z, y])                                  # no backward into G
     real_out = D([x_real, y_real]);  D.backward(dL/d real_out)   # grads accumulate in D
     fake_out = D([x_fake, y]);       D.backward(dL/d fake_out)
     (+ the objective's penalty), d_opt.step(), objective.after_d_step(D) (weight clipping)
 Real and fake go through D separately (not concatenated) so that BatchNorm in
-D sees batches of one kind, as in DCGAN.
+D sees batches of one kind, as in DCGAN. An objective whose loss couples the
+halves (objective.separable False) gets both outputs first, from d_loss(real_out,
+fake_out) both gradients, and then each half's backward (the real half's forward
+is run again, since D keeps one forward's cache).
 
 One G step (G learns to fool D):
     fake_out = D([G([z, y]), y]) with D frozen          # D's backward computes only dx
@@ -18,84 +21,23 @@ critic steps it draws a fresh one. The MMD matching network has no D: its G
 step descends MMD^2(G(z), x_real) directly. ``[a, y]`` is the conditional
 input (minigan.gan.conditioning) when ``n_classes`` > 0.
 
-No step waits for the device: losses and diagnostics stay on it and are
-fetched in batches (:meth:`GANTrainer.flush`, one transfer every
-``check_every`` steps or ``flush_seconds``). Non-finite losses found there stop
-training with :class:`TrainingDiverged`, which names the first bad step;
-checkpoints are written only right after a clean flush, so the last one stays
-good. Ctrl-C (or :meth:`request_stop`) ends the current step, saves a
-checkpoint and raises :class:`TrainingInterrupted`; :meth:`resume` continues
-from a checkpoint (bit-identical on NumPy when every random source is
-registered in ``state``).
+Running the steps (progress, flushes, checkpoints, Ctrl-C): minigan/gan/loop.py.
 """
 from __future__ import annotations
 
-import math
-import signal
-import sys
-import threading
-import time
 from typing import Callable
 
-import numpy
-
 from .. import backend as B
+from ..checks import integer, real
 from ..nn import Module, frozen
 from ..optim import Optimizer
-from . import diagnostics
-from .checkpoint import NonFiniteState, resume_run, save_run
 from .conditioning import one_hot, strip_labels, with_labels
-from .diagnostics import COLUMNS, History
+from .diagnostics import History, grad_norm, spread
+from .loop import TrainingDiverged, TrainingInterrupted, TrainingLoop
 from .objectives import Objective
 
 
-class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite; ``step`` and ``checkpoint`` say where and what is kept."""
-
-    def __init__(self, message, step, checkpoint=None):
-        super().__init__(message)
-        self.step = step
-        self.checkpoint = checkpoint
-
-
-class TrainingInterrupted(RuntimeError):
-    """Training was stopped (Ctrl-C or request_stop) after ``step``; ``checkpoint`` holds it."""
-
-    def __init__(self, message, step, checkpoint=None):
-        super().__init__(message)
-        self.step = step
-        self.checkpoint = checkpoint
-
-
-def _count(where, name, v, minimum):
-    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, (int, numpy.integer)):
-        raise TypeError(f"{where}: {name} must be an int, got {type(v).__name__} {v!r}")
-    if v < minimum:
-        raise ValueError(f"{where}: {name} must be >= {minimum}, got {v}")
-    return int(v)
-
-
-def grad_norm(module: Module, optimizer=None):
-    """|dL/dtheta| over every parameter of ``module`` as a 0-d device array (no sync); one
-    dot product of the optimizer's flat gradient when it holds exactly these parameters."""
-    flat = optimizer.flat_grad() if optimizer is not None else None
-    if flat is not None and len(optimizer.params) == len(module.parameters()):
-        xp = B.array_module(flat)
-        return xp.sqrt(xp.vdot(flat, flat))
-    total = None
-    for p in module.parameters():
-        g = p.grad.reshape(-1)
-        s = B.array_module(g).vdot(g, g)
-        total = s if total is None else total + s
-    return None if total is None else B.array_module(total).sqrt(total)
-
-
-def spread(x):
-    """Mean over features of the standard deviation across the batch (0-d, on device)."""
-    return x.reshape(x.shape[0], -1).std(axis=0).mean()
-
-
-class GANTrainer:
+class GANTrainer(TrainingLoop):
     """Trains generator ``G`` against discriminator ``D`` (None for the MMD matching network).
 
     sample_real(n)  -> a batch of real data on the models' backend, or (data, labels)
@@ -135,17 +77,14 @@ class GANTrainer:
         for name, fn in (("sample_real", sample_real), ("sample_noise", sample_noise)):
             if not callable(fn):
                 raise TypeError(f"{where}: {name} must be a function of the batch size")
-        self.batch_size = _count(where, "batch_size", batch_size, 1)
+        self.batch_size = integer(where, "batch_size", batch_size, minimum=1)
         if d_steps is None:
             d_steps = objective.defaults.get("n_critic", 1) if objective.needs_discriminator else 0
-        self.d_steps = _count(where, "d_steps", d_steps, 1 if objective.needs_discriminator else 0)
-        self.n_classes = _count(where, "n_classes", n_classes, 0)
-        self.checkpoint_every = _count(where, "checkpoint_every", checkpoint_every, 0)
-        self.check_every = _count(where, "check_every", check_every, 1)
-        if isinstance(flush_seconds, bool) or not isinstance(flush_seconds, (int, float)) or \
-                not flush_seconds > 0:
-            raise ValueError(f"{where}: flush_seconds must be a positive number, got {flush_seconds!r}")
-        self.flush_seconds = float(flush_seconds)
+        self.d_steps = integer(where, "d_steps", d_steps, minimum=1 if objective.needs_discriminator else 0)
+        self.n_classes = integer(where, "n_classes", n_classes, minimum=0)
+        self.checkpoint_every = integer(where, "checkpoint_every", checkpoint_every, minimum=0)
+        self.check_every = integer(where, "check_every", check_every, minimum=1)
+        self.flush_seconds = real(where, "flush_seconds", flush_seconds, positive=True)
         self.G, self.D, self.objective = G, D, objective
         self.g_opt, self.d_opt = g_opt, d_opt
         self.sample_real, self.sample_noise = sample_real, sample_noise
@@ -309,138 +248,6 @@ class GANTrainer:
             row.update(self.d_step(keep_fake=(self.d_steps == 1)))
         row.update(self.g_step())
         return row
-
-    # ------------------------------------------------------------ the loop
-    def request_stop(self) -> None:
-        """Stop after the current step: flush, save a checkpoint, raise TrainingInterrupted."""
-        self._stop = True
-
-    def train(self, steps: int, progress: bool = True, desc: str = "training",
-              callback: Callable | None = None, callback_every: int = 0) -> History:
-        """Run ``steps`` iterations (each ``d_steps`` D updates and one G update).
-
-        ``callback(trainer)`` runs every ``callback_every`` steps, between steps (a
-        place for schedules and snapshots; the history there is complete only up to
-        the last flush: call ``trainer.flush()`` first if it needs every step).
-        """
-        steps = _count("GANTrainer.train", "steps", steps, 0)
-        callback_every = _count("GANTrainer.train", "callback_every", callback_every, 0)
-        from tqdm.auto import tqdm
-
-        start = time.perf_counter()
-        self._bar = tqdm(total=steps, desc=desc, disable=not progress, dynamic_ncols=True,
-                         mininterval=0.25, file=sys.stderr)
-        self._last_flush = start
-        end = self.step + steps
-        old_handler = self._install_sigint()
-        try:
-            while self.step < end:
-                row = self.iteration()
-                self.step += 1
-                self._pending.append((self.step, row))
-                self._bar.update(1)
-                if (len(self._pending) >= self.check_every or self.step == end or
-                        time.perf_counter() - self._last_flush >= self.flush_seconds):
-                    self.flush()
-                # the callback first: a schedule it sets is then part of the checkpoint
-                if callback is not None and callback_every and self.step % callback_every == 0:
-                    callback(self)
-                if self.checkpoint_every and self.checkpoint_path and self.step % self.checkpoint_every == 0:
-                    self.flush()
-                    self.save()
-                if self._stop:
-                    self._stop = False
-                    self.flush()
-                    kept = self.save() if self.checkpoint_path else None
-                    raise TrainingInterrupted(
-                        f"training stopped at step {self.step}"
-                        + (f"; checkpoint {kept!r} holds it" if kept else ""), self.step, kept)
-            self.flush()
-        finally:
-            if old_handler is not None:
-                signal.signal(signal.SIGINT, old_handler)
-            self._bar.close()
-            self._bar = None
-            self.seconds += time.perf_counter() - start
-        return self.history
-
-    def _install_sigint(self):
-        """Ctrl-C ends the current step cleanly (a second one stops at once)."""
-        if threading.current_thread() is not threading.main_thread():
-            return None
-
-        def handler(signum, frame):
-            if self._stop:
-                raise KeyboardInterrupt
-            self._stop = True
-        return signal.signal(signal.SIGINT, handler)
-
-    def flush(self) -> None:
-        """Fetch the diagnostics of the steps since the last flush (one device->host
-        transfer), check the losses, append to the history and raise new warnings.
-        Raises :class:`TrainingDiverged` naming the first step with a NaN or infinite loss."""
-        pending, self._pending = self._pending, []
-        self._last_flush = time.perf_counter()
-        if not pending:
-            return
-        keys = [c for c in COLUMNS[1:] if c in pending[0][1]]
-        first = pending[0][1][keys[0]]
-        xp = B.array_module(first)
-        flat = xp.stack([xp.asarray(row[k]) for _, row in pending for k in keys])
-        values = numpy.asarray(B.to_numpy(flat), dtype=numpy.float64).reshape(len(pending), len(keys))
-        for (step, _), vals in zip(pending, values.tolist()):
-            row = dict(zip(keys, vals))
-            losses = {k: row[k] for k in ("d_loss", "g_loss") if k in row}
-            if not all(math.isfinite(v) for v in losses.values()):
-                kept = (f"the last good checkpoint {self.last_checkpoint!r} is kept"
-                        if self.last_checkpoint else "no checkpoint had been written")
-                shown = ", ".join(f"{k.replace('_loss', '').upper()} loss {v}" for k, v in losses.items())
-                raise TrainingDiverged(f"training diverged at step {step}: {shown} (non-finite); "
-                                       f"{kept}", step, self.last_checkpoint)
-            row["step"] = step
-            self.history.append(row)
-        for w in diagnostics.check(self.history, self.objective, self._warned):
-            self._warned.add(w.kind)
-            self.warnings.append(w.as_dict())
-            self._say(f"warning at step {w.step} ({w.kind}): {w.message}")
-        if self._bar is not None:
-            last = dict(zip(keys, values[-1]))
-            post = {k: f"{last[k]:.3f}" for k in ("d_loss", "g_loss") if k in last}
-            self._bar.set_postfix({k[0].upper(): v for k, v in post.items()}, refresh=False)
-
-    def _say(self, text: str) -> None:
-        if self.log is not None:
-            self.log(text)
-        elif self._bar is not None:
-            self._bar.write(f"minigan: {text}", file=sys.stderr)
-        else:
-            print(f"minigan: {text}", file=sys.stderr)
-
-    # ------------------------------------------------------------ checkpoints
-    def save(self, path: str | None = None) -> str:
-        """Write a checkpoint of G, D, both optimizers, the history, the registered random
-        states and the EMA (atomically; the layout: minigan/gan/checkpoint.py)."""
-        path = path or self.checkpoint_path
-        if path is None:
-            raise ValueError("GANTrainer.save: no checkpoint path given")
-        self.flush()
-        try:
-            self.last_checkpoint = save_run(self, path)
-        except NonFiniteState as exc:
-            kept = (f"the last good checkpoint {self.last_checkpoint!r} is kept"
-                    if self.last_checkpoint else "no checkpoint had been written")
-            raise TrainingDiverged(f"training diverged by step {self.step}: {exc}; {kept}",
-                                   self.step, self.last_checkpoint) from None
-        return self.last_checkpoint
-
-    def resume(self, path) -> int:
-        """Continue from a checkpoint written by :meth:`save`; returns its step."""
-        run = resume_run(self, path)
-        self._warned = {w["kind"] for w in self.warnings}
-        self.resumed_arrays = run.user
-        self.last_checkpoint = str(path)
-        self._fake = None
-        return self.step
 
 
 __all__ = ["GANTrainer", "TrainingDiverged", "TrainingInterrupted", "History", "grad_norm"]
