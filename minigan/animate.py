@@ -16,7 +16,7 @@ import os
 import numpy
 from PIL import Image
 
-from . import viz
+from .viz import samples as pictures
 from .backend import to_numpy
 from .viz import plt
 
@@ -104,7 +104,7 @@ def _histogram_frames(snaps, titles, dpi, pdf=None, bounds=None, bins=60, ylim=N
     def draw(s, title):
         def _draw(fig, ax):
             fig.subplots_adjust(left=0.1, right=0.97, bottom=0.13, top=0.9)
-            viz._draw_histogram(ax, s.ravel(), pdf=pdf, bins=bins, bounds=bounds,
+            pictures._draw_histogram(ax, s.ravel(), pdf=pdf, bins=bins, bounds=bounds,
                                 loc="upper right")
             ax.set_ylim(*ylim)
             ax.set_title(title)
@@ -115,21 +115,21 @@ def _histogram_frames(snaps, titles, dpi, pdf=None, bounds=None, bins=60, ylim=N
 def _scatter_frames(snaps, titles, dpi, dim, real=None, centers=None, bounds=None,
                     max_points=2500):
     fn, name = "samples_gif", "samples"
-    snaps = [viz._points(s, dim, fn, name, max_points) for s in snaps]
-    real = None if real is None else viz._points(real, dim, fn, "real", max_points)
+    snaps = [pictures._points(s, dim, fn, name, max_points) for s in snaps]
+    real = None if real is None else pictures._points(real, dim, fn, "real", max_points)
     if dim == 2 and centers is not None:
-        centers = viz._points(centers, 2, fn, "centers", None)
+        centers = pictures._points(centers, 2, fn, "centers", None)
     if bounds is None:
-        bounds = viz._fit_bounds(list(snaps) + [real, centers if dim == 2 else None], dim)
+        bounds = pictures._fit_bounds(list(snaps) + [real, centers if dim == 2 else None], dim)
 
     def draw(s, title):
         def _draw(fig, ax):
             if dim == 2:
                 fig.subplots_adjust(left=0.12, right=0.97, bottom=0.07, top=0.93)
-                viz._draw_scatter_2d(ax, s, real, centers, bounds)
+                pictures._draw_scatter_2d(ax, s, real, centers, bounds)
             else:
                 fig.subplots_adjust(left=0.0, right=1.0, bottom=0.02, top=0.95)
-                viz._draw_scatter_3d(ax, s, real, bounds)
+                pictures._draw_scatter_3d(ax, s, real, bounds)
             ax.set_title(title)
         if dim == 2:
             return _frame((5.0, 5.0), dpi, _draw)
@@ -138,17 +138,17 @@ def _scatter_frames(snaps, titles, dpi, dim, real=None, centers=None, bounds=Non
 
 
 def _image_frames(snaps, titles, dpi, nrow=None, labels=None):
-    grid0, _, _ = viz._tile(snaps[0], nrow, "samples_gif")
-    figsize = viz._grid_figsize(grid0, labels)
+    grid0, _, _ = pictures._tile(snaps[0], nrow, "samples_gif")
+    figsize = pictures._grid_figsize(grid0, labels)
     left = min(1.0 / figsize[0], 0.4) if labels is not None else 0.02
 
     def draw(s, title):
-        grid, rows, _ = viz._tile(s, nrow, "samples_gif")
+        grid, rows, _ = pictures._tile(s, nrow, "samples_gif")
 
         def _draw(fig, ax):
             fig.subplots_adjust(left=left, right=0.98, bottom=0.02,
                                 top=1.0 - 0.4 / figsize[1])
-            viz._draw_grid(ax, grid, rows, labels, "samples_gif")
+            pictures._draw_grid(ax, grid, rows, labels, "samples_gif")
             ax.set_title(title)
         return _frame(figsize, dpi, _draw)
     return [draw(s, t) for s, t in zip(snaps, titles)]
@@ -182,7 +182,7 @@ def samples_gif(snapshots, path, kind: str, fps: float = 5, **kw) -> str:
         raise ValueError("samples_gif: no snapshots")
     title, dpi = kw.pop("title", None), kw.pop("dpi", 80)
     titles = [f"{title}: step {step}" if title else f"step {step}" for step, _ in snapshots]
-    snaps = [viz._host(s) for _, s in snapshots]
+    snaps = [pictures._host(s) for _, s in snapshots]
     if kind == "histogram":
         frames = _histogram_frames(snaps, titles, dpi, **kw)
     elif kind == "scatter":

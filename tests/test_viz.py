@@ -75,14 +75,14 @@ def test_scatter_2d_writes_png_and_makes_folders(tmp_path, rng, ring):
 
 def test_scatter_2d_fits_bounds_with_margin(tmp_path, monkeypatch):
     seen = {}
-    real_save = viz._save
+    real_save = viz.figure._save
 
     def spy(fig, path):
         ax = fig.axes[0]
         seen["x"], seen["y"] = ax.get_xlim(), ax.get_ylim()
         return real_save(fig, path)
 
-    monkeypatch.setattr(viz, "_save", spy)
+    monkeypatch.setattr(viz.samples, "_save", spy)
     pts = np.array([[0.0, 0.0], [10.0, 2.0], [5.0, 1.0]])
     viz.scatter_2d(pts, tmp_path / "fit.png")
     assert seen["x"] == pytest.approx((-0.5, 10.5))
@@ -122,13 +122,13 @@ def test_image_grid_shapes(tmp_path, rng, shape):
 
 def test_image_grid_tiles_into_one_array():
     images = np.linspace(-1, 1, 10 * 8 * 8).reshape(10, 1, 8, 8)
-    grid, rows, ncol = viz._tile(images)                     # default: ceil(sqrt(10)) = 4
+    grid, rows, ncol = viz.samples._tile(images)                     # default: ceil(sqrt(10)) = 4
     assert (rows, ncol) == (3, 4)
     assert grid.shape == (3 * 9 + 1, 4 * 9 + 1)
     assert grid.min() >= 0.0 and grid.max() <= 1.0
     assert np.allclose(grid[1:9, 1:9], (images[0, 0] + 1) / 2)
     assert np.all(grid[0] == 1.0) and np.all(grid[:, 9] == 1.0)   # 1-pixel borders
-    rgb, _, _ = viz._tile(np.zeros((4, 3, 6, 6)), nrow=2)
+    rgb, _, _ = viz.samples._tile(np.zeros((4, 3, 6, 6)), nrow=2)
     assert rgb.shape == (2 * 7 + 1, 2 * 7 + 1, 3)
 
 
@@ -171,7 +171,7 @@ def test_diagnostics_with_nan_and_warnings(tmp_path, rng):
 
 def test_diagnostics_subplots_per_group(tmp_path, rng, monkeypatch):
     seen = {}
-    real_save = viz._save
+    real_save = viz.figure._save
 
     def spy(fig, path):
         seen["axes"] = fig.axes
@@ -180,7 +180,7 @@ def test_diagnostics_subplots_per_group(tmp_path, rng, monkeypatch):
         seen["scales"] = [ax.get_yscale() for ax in fig.axes]
         return real_save(fig, path)
 
-    monkeypatch.setattr(viz, "_save", spy)
+    monkeypatch.setattr(viz.training, "_save", spy)
     viz.diagnostics(_history(rng), tmp_path / "d.png",
                     warnings=[{"step": 50, "kind": "spike", "message": "m"}])
     assert len(seen["axes"]) == 3                      # accuracy, gradient norms, Wasserstein

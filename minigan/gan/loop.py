@@ -26,7 +26,7 @@ from .. import backend as B
 from ..checks import integer
 from . import diagnostics
 from .checkpoint import NonFiniteState, resume_run, save_run
-from .diagnostics import COLUMNS
+from .diagnostics import COLUMNS, History
 
 
 class TrainingDiverged(RuntimeError):

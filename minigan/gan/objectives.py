@@ -1,6 +1,5 @@
 """GAN objectives: what D and G minimise, as (loss, gradient w.r.t. D's output).
 Math: docs/math/gan_objectives.md (and docs/math/losses.md, docs/math/mmd.md).
-
 An objective turns the discriminator's raw outputs (logits or critic scores)
 into losses; the trainer backpropagates the gradients through D (and, for G, on
 into G). The D interface is the pair:
@@ -31,71 +30,11 @@ report MMD^2 of their samples).
 """
 from __future__ import annotations
 
-import math
-
 from .. import losses
 from ..backend import array_module
 from ..checks import real
 from ..ops.mmd import mmd2_backward, mmd2_forward
-
-LN2 = math.log(2.0)
-
-
-class Objective:
-    name = "objective"
-    critic = False               # outputs are critic scores: mean(real) - mean(fake) is tracked
-    threshold: float | None = 0.0
-    needs_discriminator = True
-    penalty = None               # WGAN-GP's gradient penalty plugs in here (a callable)
-    nonnegative_d_loss = False   # D's loss is >= 0 and 0 means D has won (logistic, LSGAN, hinge)
-    separable = True             # D's loss = d_real(real_out) + d_fake(fake_out)
-    g_uses_real = False          # g_loss(fake_out, real_out)
-    critic_batchnorm = True      # D may contain batch norm (not with a per-sample penalty)
-    reports_mmd = False          # the report measures MMD^2 of the samples (the MMD network)
-    equilibrium: dict | None = None   # {"d_loss", "g_loss"} where D cannot tell real from fake
-    config_fields: tuple = ()    # constructor arguments read from a preset's Config (same names)
-    # the optimizer for D and G and the D steps per G step used with this objective (the
-    # introducing paper's where it gave them; otherwise DCGAN's Adam(2e-4, (0.5, 0.999)))
-    defaults = dict(optimizer="adam", lr=2e-4, betas=(0.5, 0.999), n_critic=1)
-
-    @classmethod
-    def from_config(cls, cfg) -> "Objective":
-        """The objective with the settings a preset's Config holds for it."""
-        return cls(**{f: getattr(cfg, f) for f in cls.config_fields})
-
-    def d_real(self, real_out):
-        raise NotImplementedError(f"{self.name}: D's loss does not split into halves; use d_loss")
-
-    def d_fake(self, fake_out):
-        raise NotImplementedError(f"{self.name}: D's loss does not split into halves; use d_loss")
-
-    def g_loss(self, fake_out, real_out=None):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def d_loss(self, real_out, fake_out):
-        """The whole D loss: (loss, dL/d real_out, dL/d fake_out) - for a separable objective
-        the sum of its halves (no cross term: each half depends on one batch only)."""
-        lr, dr = self.d_real(real_out)
-        lf, df = self.d_fake(fake_out)
-        return array_module(lr).asarray(lr + lf), dr, df
-
-    def after_d_step(self, D) -> None:
-        """Called after every D update (WGAN clips D's weights here)."""
-
-    def check_critic(self, D) -> None:
-        """Raise ValueError when ``D`` cannot be trained with this objective (a penalty on
-        per-sample input gradients: batch norm, or a layer without a second-order pass)."""
-        if not self.critic_batchnorm:
-            from .penalty import check_critic
-            check_critic(D)
-
-    def config(self) -> dict:
-        """The objective's own settings, for checkpoints and metrics."""
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        extra = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "name")
-        return f"{type(self).__name__}({extra})"
+from .objective import LN2, Objective
 
 
 class _LogisticD(Objective):

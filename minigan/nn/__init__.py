@@ -23,8 +23,8 @@ from .spectral_norm import __all__ as _spectral
 
 LAYER_NAMES = [*_linears, *_convs, *_batchnorms, *_activations, *_shapes, *_spectral, "Sequential"]
 
-__all__ = ["init", "Module", "Parameter", "Example", "frozen", "public_layers",
-           "second_order_layers", *LAYER_NAMES]
+__all__ = ["init", "Module", "Parameter", "Example", "Sequential", "frozen", "public_layers",
+           "second_order_layers", *LAYER_NAMES[:-1]]
 
 
 def public_layers() -> list:

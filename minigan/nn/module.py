@@ -26,13 +26,9 @@ compute only the input gradient: the generator step of a GAN backpropagates
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-
-import numpy
-
 from .. import backend as B
 from .parameter import Parameter
-from .state import load_state, state_of
+from .tree import Tree
 
 
 def second_order_layers() -> str:
@@ -42,8 +38,9 @@ def second_order_layers() -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-class Module:
-    """Base class of every layer and model."""
+class Module(Tree):
+    """Base class of every layer and model: the tree of parameters (tree.py) and the
+    backward protocol."""
 
     #: whether grad_input / double_backward work (set from _double_backward for each class)
     second_order = False
@@ -54,120 +51,10 @@ class Module:
             cls.second_order = cls._double_backward is not Module._double_backward
 
     def __init__(self):
-        for name, value in (("_parameters", OrderedDict()), ("_buffers", OrderedDict()),
-                            ("_modules", OrderedDict()), ("training", True), ("frozen", False),
-                            ("_cache", None), ("_out", None), ("_gi_dy", None),
+        super().__init__()
+        for name, value in (("_cache", None), ("_out", None), ("_gi_dy", None),
                             ("_first_order_only", False)):
             object.__setattr__(self, name, value)
-
-    # ------------------------------------------------------------ registration
-    def __setattr__(self, name, value):
-        d = self.__dict__
-        # Fast path for the per-step caches (self._cache = ...): private names that
-        # hold neither a Parameter nor a Module need no registration.
-        if name[0] == "_" and "_parameters" in d and not isinstance(value, (Parameter, Module)) \
-                and name not in d["_buffers"] and name not in d["_parameters"] \
-                and name not in d["_modules"]:
-            object.__setattr__(self, name, value)
-            return
-        if "_parameters" not in d:
-            raise RuntimeError(f"{type(self).__name__}: call Module.__init__() before assigning attributes")
-        for table in (self._parameters, self._modules, self._buffers):
-            table.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
-        object.__setattr__(self, name, value)
-
-    def register_buffer(self, name: str, value) -> None:
-        """A non-trainable array that belongs in ``state_dict`` (e.g. BatchNorm's running mean)."""
-        self._buffers[name] = value
-        object.__setattr__(self, name, value)
-
-    _set_buffer = register_buffer
-
-    # ------------------------------------------------------------ traversal
-    def children(self):
-        return iter(self._modules.values())
-
-    def named_modules(self, prefix: str = ""):
-        yield prefix, self
-        for name, m in self._modules.items():
-            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
-
-    def modules(self):
-        for _, m in self.named_modules():
-            yield m
-
-    def named_parameters(self, prefix: str = ""):
-        for mod_name, m in self.named_modules(prefix):
-            for name, p in m._parameters.items():
-                yield (f"{mod_name}.{name}" if mod_name else name), p
-
-    def parameters(self):
-        return [p for _, p in self.named_parameters()]
-
-    def named_buffers(self, prefix: str = ""):
-        for mod_name, m in self.named_modules(prefix):
-            for name, b in m._buffers.items():
-                yield (f"{mod_name}.{name}" if mod_name else name), b
-
-    # ------------------------------------------------------------ modes
-    def train(self, mode: bool = True) -> "Module":
-        for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
-        return self
-
-    def eval(self) -> "Module":
-        return self.train(False)
-
-    def freeze(self) -> "Module":
-        """Backward computes only dL/dx from now on; parameter gradients are left untouched."""
-        for m in self.modules():
-            object.__setattr__(m, "frozen", True)
-        return self
-
-    def unfreeze(self) -> "Module":
-        for m in self.modules():
-            object.__setattr__(m, "frozen", False)
-        return self
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.zero_grad()
-
-    # ------------------------------------------------------------ dtype and state
-    def astype(self, dtype) -> "Module":
-        """Cast parameters, gradients and float buffers to ``dtype`` (float64 for gradient checks)."""
-        for m in self.modules():
-            for p in m._parameters.values():
-                p.data = p.data.astype(dtype)
-                p.grad = p.grad.astype(dtype)
-            for name, b in list(m._buffers.items()):
-                if b.dtype.kind == "f":
-                    m.register_buffer(name, b.astype(dtype))
-        return self
-
-    def double(self) -> "Module":
-        return self.astype(numpy.float64)
-
-    def float(self) -> "Module":
-        return self.astype(numpy.float32)
-
-    @property
-    def dtype(self):
-        ps = self.parameters()
-        return ps[0].data.dtype if ps else None
-
-    def state_dict(self) -> "OrderedDict[str, object]":
-        """Copies of every parameter and buffer, keyed like PyTorch (``"0.weight"``)."""
-        return state_of(self)
-
-    def load_state_dict(self, state, strict: bool = True) -> None:
-        """Copy arrays from ``state`` into this module (NumPy or CuPy arrays accepted: loading
-        is an explicit transfer). Shapes must match; with ``strict`` the keys must match exactly."""
-        load_state(self, state, strict)
 
     # ------------------------------------------------------------ the backward protocol
     def __call__(self, x):
@@ -325,23 +212,6 @@ class Module:
             raise TypeError(f"{self._label()}.{what}: dy has dtype {got_dtype} but the output "
                             f"has dtype {dtype}; cast it explicitly (dy.astype({str(dtype)!r}))")
         return cache
-
-    # ------------------------------------------------------------ text
-    def _label(self) -> str:
-        return f"{type(self).__name__}({self.extra_repr()})"
-
-    def extra_repr(self) -> str:
-        return ""
-
-    def __repr__(self) -> str:
-        if not self._modules:
-            return self._label()
-        lines = [f"{type(self).__name__}("]
-        for name, m in self._modules.items():
-            sub = repr(m).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {sub}")
-        lines.append(")")
-        return "\n".join(lines)
 
     @classmethod
     def examples(cls) -> list:

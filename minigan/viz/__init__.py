@@ -1,0 +1,14 @@
+"""Pictures (a package: figure.py, samples.py, training.py) of training: histograms, 2-D/3-D scatters and image grids of samples,
+loss curves and the trainer's diagnostics (D accuracy, gradient norms, ...).
+
+Works on NumPy arrays only: every input is moved with ``to_numpy`` first, so
+device arrays are accepted. Draws with matplotlib's file backend (Agg), so it
+runs on machines without a screen. Each function writes one PNG (creating
+missing folders), closes its figure and returns the path. Animated GIFs of
+samples during training are in :mod:`minigan.animate`.
+"""
+from .figure import plt
+from .samples import histogram_1d, image_grid, scatter_2d, scatter_3d
+from .training import diagnostics, losses
+
+__all__ = ["histogram_1d", "scatter_2d", "scatter_3d", "image_grid", "losses", "diagnostics", "plt"]
