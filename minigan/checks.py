@@ -27,7 +27,8 @@ def integer(where: str, name: str, v, minimum: int | None = None) -> int:
     if not _is_int(v):
         raise TypeError(f"{where}: {name} must be an int, got {type(v).__name__} {v!r}")
     if minimum is not None and v < minimum:
-        raise ValueError(f"{where}: {name} must be >= {minimum}, got {v!r}")
+        wanted = {0: "a non-negative int", 1: "a positive int"}.get(minimum, f">= {minimum}")
+        raise ValueError(f"{where}: {name} must be {wanted}, got {v!r}")
     return int(v)
 
 

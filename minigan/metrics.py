@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy
 
 from .backend import to_numpy
+from .checks import positive_int, real
 
 
 def _host64(x, where: str = "metrics") -> numpy.ndarray:
@@ -61,13 +62,8 @@ def wasserstein_1d(samples, target=None, *, mean: float | None = None, std: floa
 
 
 def _normal_params(where, mean, std) -> None:
-    for name, v in (("mean", mean), ("std", std)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, numpy.number)):
-            raise TypeError(f"{where}: {name} must be a real number, got {type(v).__name__}")
-        if not numpy.isfinite(v):
-            raise ValueError(f"{where}: {name} must be finite, got {v!r}")
-    if not std > 0:
-        raise ValueError(f"{where}: std must be > 0, got {std!r}")
+    real(where, "mean", mean)
+    real(where, "std", std, positive=True)
 
 
 # ---------------------------------------------------------------- Kolmogorov-Smirnov
@@ -195,8 +191,7 @@ def mode_coverage(samples, centers, std: float | None = None, threshold: float =
     ``min_count=PUBLISHED_MIN_COUNT``, 20 of 2,500). ``centers`` is a (K, dim) array or
     a toy distribution with ``centers`` and ``std`` (e.g. :class:`minigan.data.GaussianRing`).
     """
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"mode_coverage: min_count must be a positive int, got {min_count!r}")
+    positive_int("mode_coverage", "min_count", min_count)
     if std is None:
         if not hasattr(centers, "centers"):
             raise ValueError("mode_coverage: give std= or a distribution with .centers and .std")

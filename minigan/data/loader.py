@@ -17,6 +17,7 @@ import math
 import numpy
 
 from .. import backend as B
+from ..checks import positive_int
 
 __all__ = ["DataLoader", "BatchStream"]
 
@@ -48,8 +49,7 @@ class DataLoader:
         if self.labels is not None and self.labels.shape[:1] != (n,):
             raise ValueError(f"DataLoader: {n} images but labels have shape {tuple(self.labels.shape)}; "
                              f"expected ({n},)")
-        if not isinstance(batch_size, (int, numpy.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        batch_size = positive_int("DataLoader", "batch_size", batch_size)
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), bool(shuffle), bool(drop_last)
         self.dtype, self.to_device, self.seed = dtype, bool(to_device), seed
         self.epoch = 0          # epochs started so far

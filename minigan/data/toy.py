@@ -26,6 +26,7 @@ import math
 import numpy
 
 from .. import backend as B
+from ..checks import integer, positive_int, real
 
 __all__ = ["ToyDistribution", "Gaussian1D", "MultivariateGaussian", "GaussianMixture",
            "GaussianRing", "GaussianGrid"]
@@ -43,28 +44,6 @@ def _as_rng(rng, where: str) -> B.RNG:
         raise TypeError(f"{where}: rng draws on the {rng.backend.name} backend but the current "
                         f"backend is {B.current().name}; make the RNG after choosing the backend")
     return rng
-
-
-def _positive_int(where: str, name: str, v) -> int:
-    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, (int, numpy.integer)):
-        raise TypeError(f"{where}: {name} must be a positive int, got {type(v).__name__} {v!r}")
-    if v <= 0:
-        raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
-    return int(v)
-
-
-def _finite(where: str, name: str, v) -> float:
-    if isinstance(v, (bool, numpy.bool_)) or not isinstance(v, (int, float, numpy.number)):
-        raise TypeError(f"{where}: {name} must be a real number, got {type(v).__name__} {v!r}")
-    if not math.isfinite(v):
-        raise ValueError(f"{where}: {name} must be finite, got {v!r}")
-    return float(v)
-
-
-def _check_n(n, where: str) -> int:
-    if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"{where}: n must be a non-negative int, got {n!r}")
-    return int(n)
 
 
 class ToyDistribution:
@@ -93,7 +72,7 @@ class MultivariateGaussian(ToyDistribution):
 
     def __init__(self, dim: int = 2, seed: int = 0, mean=None, cov=None, scale: float = 1.0,
                  jitter: float = 0.05):
-        _positive_int(type(self).__name__, "dim", dim)
+        positive_int(type(self).__name__, "dim", dim)
         self.dim, self.seed = int(dim), seed
         draw = numpy.random.default_rng(seed)   # parameters on the host: same on every backend
         self.mean = (numpy.asarray(mean, dtype=numpy.float64).reshape(self.dim) if mean is not None
@@ -118,7 +97,7 @@ class MultivariateGaussian(ToyDistribution):
 
     def sample(self, n: int, rng=None, dtype=numpy.float32):
         """(n, dim) samples on the current backend."""
-        n = _check_n(n, "MultivariateGaussian.sample")
+        n = integer("MultivariateGaussian.sample", "n", n, minimum=0)
         rng = _as_rng(rng, "MultivariateGaussian.sample")
         z = rng.standard_normal((n, self.dim), dtype=dtype)
         xp = rng.backend.xp
@@ -129,18 +108,12 @@ class Gaussian1D(MultivariateGaussian):
     """N(mean, std^2) as (n, 1) samples - the 1-D Gaussian of the first GAN demos."""
 
     def __init__(self, mean: float = 4.0, std: float = 1.25):
-        for name, v in (("mean", mean), ("std", std)):
-            if isinstance(v, bool) or not isinstance(v, (int, float, numpy.number)):
-                raise TypeError(f"Gaussian1D: {name} must be a real number, got {type(v).__name__}")
-            if not math.isfinite(v):
-                raise ValueError(f"Gaussian1D: {name} must be finite, got {v!r}")
-        if not std > 0:
-            raise ValueError(f"Gaussian1D: std must be > 0, got {std!r}")
+        mean, std = real("Gaussian1D", "mean", mean), real("Gaussian1D", "std", std, positive=True)
         super().__init__(1, seed=None, mean=[mean], cov=[[std * std]])
         self.std = float(std)
 
     def sample(self, n: int, rng=None, dtype=numpy.float32):
-        n = _check_n(n, "Gaussian1D.sample")
+        n = integer("Gaussian1D.sample", "n", n, minimum=0)
         rng = _as_rng(rng, "Gaussian1D.sample")
         return rng.normal((n, 1), float(self.mean[0]), self.std, dtype=dtype)
 
@@ -162,10 +135,7 @@ class GaussianMixture(ToyDistribution):
             raise ValueError(f"{type(self).__name__}: centers must be (K, dim), got shape {c.shape}")
         if not numpy.isfinite(c).all():
             raise ValueError(f"{type(self).__name__}: centers must be finite")
-        if isinstance(std, bool) or not isinstance(std, (int, float, numpy.number)) or \
-                not math.isfinite(std) or not std > 0:
-            raise ValueError(f"{type(self).__name__}: std must be a finite number > 0, got {std!r}")
-        self.centers, self.std = c, float(std)
+        self.centers, self.std = c, real(type(self).__name__, "std", std, positive=True)
         self.dim = c.shape[1]
         self.mean = c.mean(axis=0)
         # law of total variance: within-mode std^2 I plus the spread of the centres
@@ -180,7 +150,7 @@ class GaussianMixture(ToyDistribution):
         """(n, dim) samples on the current backend; with ``return_modes`` also the (n,) index
         of the mode each sample was drawn from (int64, same backend)."""
         where = f"{type(self).__name__}.sample"
-        n = _check_n(n, where)
+        n = integer(where, "n", n, minimum=0)
         rng = _as_rng(rng, where)
         xp = rng.backend.xp
         modes = xp.asarray(rng.integers(0, self.n_modes, size=n), dtype=xp.int64)
@@ -196,8 +166,8 @@ class GaussianRing(GaussianMixture):
     """``n_modes`` Gaussians with means radius * (cos 2 pi i / K, sin 2 pi i / K), std 0.01."""
 
     def __init__(self, n_modes: int = 8, radius: float = 1.0, std: float = 0.01):
-        _positive_int("GaussianRing", "n_modes", n_modes)
-        _finite("GaussianRing", "radius", radius)
+        positive_int("GaussianRing", "n_modes", n_modes)
+        real("GaussianRing", "radius", radius)
         angles = 2 * math.pi * numpy.arange(n_modes) / n_modes
         super().__init__(radius * numpy.stack([numpy.cos(angles), numpy.sin(angles)], axis=1), std)
         self.radius = float(radius)
@@ -208,8 +178,8 @@ class GaussianGrid(GaussianMixture):
     (default: 25 modes at {-4, -2, 0, 2, 4}^2)."""
 
     def __init__(self, side: int = 5, spacing: float = 2.0, std: float = 0.05):
-        _positive_int("GaussianGrid", "side", side)
-        _finite("GaussianGrid", "spacing", spacing)
+        positive_int("GaussianGrid", "side", side)
+        real("GaussianGrid", "spacing", spacing)
         ticks = (numpy.arange(side) - (side - 1) / 2) * spacing
         gx, gy = numpy.meshgrid(ticks, ticks, indexing="ij")
         super().__init__(numpy.stack([gx.ravel(), gy.ravel()], axis=1), std)

@@ -18,6 +18,7 @@ Weights start from DCGAN's N(0, 0.02) (BatchNorm scales N(1, 0.02)).
 from __future__ import annotations
 
 from .. import nn
+from ..checks import positive_int
 
 ACTIVATIONS = {
     "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh,
@@ -27,8 +28,7 @@ ACTIVATIONS = {
 
 def _positive(where, **sizes):
     for name, v in sizes.items():
-        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-            raise ValueError(f"{where}: {name} must be a positive int, got {v!r}")
+        positive_int(where, name, v)
 
 
 def mlp(sizes, activation: str = "relu", out_activation: str | None = None) -> nn.Sequential:
