@@ -27,7 +27,8 @@ minigan / PyTorch of the medians with the spread of the per-block ratios, the ac
 GFLOP/s (GEMM work of the iteration / time) next to the machine's measured peak (a large
 float32 matrix product), peak memory of each (extra resident memory of a fresh process
 running 30 iterations, with its time and page faults there: each library alone, with its
-own allocator settings), page faults per iteration, and with --sweep-plot the time per iteration over batch sizes
+own allocator settings), page faults per iteration, and with --sweep-plot the time per
+iteration over batch sizes
 16 ... 512. Targets (docs/performance.md): (a) ratio <= 0.8, (b) ratio <= 0.5, peak memory
 no more than PyTorch's. Never asserted by a test.
 """
@@ -366,6 +367,42 @@ def sweep(path, blocks, block, torch_on):
     return rows
 
 
+def _header(args) -> bool:
+    """Print the machine and versions line; whether PyTorch is compared."""
+    torch_on = not args.no_torch and mg.backend.current().name == "numpy"
+    try:
+        import torch
+        torch_version = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        torch_on, torch_version = False, "torch not installed: no comparison"
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load}; "
+          f"python {platform.python_version()}, numpy {np.__version__}; {torch_version}; "
+          f"minigan backend {mg.backend.current().name}; threads "
+          f"{'default' if args.threads is None else args.threads}")
+    return torch_on
+
+
+def _result_line(model, batch, r) -> str:
+    """The figures of one model, as printed."""
+    line = f"{model:<6} batch {batch:>3}: minigan {r['minigan_ms']:8.2f} ms"
+    if "torch_ms" in r:
+        rb = r["ratio_blocks"]
+        line += (f"  torch {r['torch_ms']:8.2f} ms  ratio {r['ratio']:.2f} "
+                 f"(blocks {min(rb):.2f}-{max(rb):.2f})")
+    line += f"  {r['gflops']:.1f} GFLOP/s"
+    line += f"\n{'':<17}page faults per iteration: minigan {r['minigan_faults']:.0f}"
+    if "torch_faults" in r:
+        line += f", torch {r['torch_faults']:.0f}"
+    if "alone" in r:
+        line += f"\n{'':<17}peak extra MiB " + ", ".join(
+            f"{k} {v:.0f}" if v is not None else f"{k} ?" for k, v in r["peak_extra_mib"].items())
+        line += f"\n{'':<17}each alone in a fresh process: " + ", ".join(
+            f"{k} {v['alone_ms']:.1f} ms ({v['alone_faults']:.0f} faults)" if v else f"{k} ?"
+            for k, v in r["alone"].items())
+    return line
+
+
 def main(argv=None) -> int:
     args = ARGS or _args(argv)
     if args.memory_child:
@@ -381,17 +418,7 @@ def main(argv=None) -> int:
         fakecupy.install()
     if args.backend:
         mg.backend.use(args.backend)
-    torch_on = not args.no_torch and mg.backend.current().name == "numpy"
-    try:
-        import torch
-        torch_version = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
-    except ImportError:
-        torch_on, torch_version = False, "torch not installed: no comparison"
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load}; "
-          f"python {platform.python_version()}, numpy {np.__version__}; {torch_version}; "
-          f"minigan backend {mg.backend.current().name}; threads "
-          f"{'default' if args.threads is None else args.threads}")
+    torch_on = _header(args)
     peak = machine_peak() if mg.backend.current().name == "numpy" else None
     if peak:
         print(f"machine peak (float32 2048^2 matmul): {peak:.1f} GFLOP/s")
@@ -417,21 +444,7 @@ def main(argv=None) -> int:
             alone = r["alone"] = peak_memory(model, batch, ["minigan"] + (["torch"] if torch_on else []))
             r["peak_extra_mib"] = {k: (v or {}).get("extra_mib") for k, v in alone.items()}
         results.append(r)
-        line = f"{model:<6} batch {batch:>3}: minigan {r['minigan_ms']:8.2f} ms"
-        if "torch_ms" in r:
-            rb = r["ratio_blocks"]
-            line += (f"  torch {r['torch_ms']:8.2f} ms  ratio {r['ratio']:.2f} "
-                     f"(blocks {min(rb):.2f}-{max(rb):.2f})")
-        line += f"  {r['gflops']:.1f} GFLOP/s"
-        line += f"\n{'':<17}page faults per iteration: minigan {r['minigan_faults']:.0f}"
-        if "torch_faults" in r:
-            line += f", torch {r['torch_faults']:.0f}"
-        if "alone" in r:
-            line += f"\n{'':<17}peak extra MiB " + ", ".join(
-                f"{k} {v:.0f}" if v is not None else f"{k} ?" for k, v in r["peak_extra_mib"].items())
-            line += f"\n{'':<17}each alone in a fresh process: " + ", ".join(
-                f"{k} {v['alone_ms']:.1f} ms ({v['alone_faults']:.0f} faults)" if v else f"{k} ?"
-                for k, v in r["alone"].items())
+        line = _result_line(model, batch, r)
         if args.processes and torch_on:
             sep = r["separate_processes"] = compare_processes(model, batch, args.blocks, args.block)
             rb = sep["ratio_blocks"]

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import minigan as mg  # noqa: E402
 from minigan import optim  # noqa: E402
 from minigan.gan import (GANTrainer, dcgan28_discriminator, dcgan28_generator,  # noqa: E402
-                         get_objective, mlp)
+                         get_objective)
 from minigan.presets import PRESETS  # noqa: E402
 from tests import fakecupy  # noqa: E402
 

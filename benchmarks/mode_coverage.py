@@ -76,7 +76,8 @@ def table(rows) -> str:
     lines = []
     for data in dict.fromkeys(r["data"] for r in rows):
         lines.append(f"\n{data} (2,500 samples; covered = 20 high-quality samples)")
-        lines.append(f"{'configuration':<16} {'modes (mean / worst)':>22} {'high quality % (mean / worst)':>31}  seconds")
+        lines.append(f"{'configuration':<16} {'modes (mean / worst)':>22} "
+                     f"{'high quality % (mean / worst)':>31}  seconds")
         for name in dict.fromkeys(r["config"] for r in rows if r["data"] == data):
             rs = [r for r in rows if r["data"] == data and r["config"] == name]
             modes, hq = [r["modes"] for r in rs], [r["hq"] for r in rs]

@@ -103,7 +103,8 @@ def random_affine(images, rng: numpy.random.Generator, max_shift=2.0, max_rotati
     idx = numpy.arange(n)[:, None, None]
 
     def at(yi, xi):   # +1 for the padding; clipping lands outside reads on the fill border
-        return padded[idx, :, numpy.clip(yi + 1, 0, h + 1), numpy.clip(xi + 1, 0, w + 1)].transpose(0, 3, 1, 2)
+        rows, cols = numpy.clip(yi + 1, 0, h + 1), numpy.clip(xi + 1, 0, w + 1)
+        return padded[idx, :, rows, cols].transpose(0, 3, 1, 2)
 
     out = (at(y0, x0) * (1 - wy) * (1 - wx) + at(y0 + 1, x0) * wy * (1 - wx)
            + at(y0, x0 + 1) * (1 - wy) * wx + at(y0 + 1, x0 + 1) * wy * wx)

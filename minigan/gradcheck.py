@@ -15,7 +15,8 @@ so in the element-wise check a planted 1% mistake reads ~1e-2 while a correct
 float64 backward reads ~1e-9. The random-direction check is weaker: a mistake
 confined to a few of d entries is diluted by about 1/sqrt(d) (one entry of a
 500,000-entry weight off by 1% reads ~2e-7), so the tests check every op
-element-wise on small shapes and use directions only as an extra on large ones. Checks must run in float64: in float32 the rounding of L itself
+element-wise on small shapes and use directions only as an extra on large ones.
+Checks must run in float64: in float32 the rounding of L itself
 (~1e-7 |L|) divided by 2 eps swamps the derivative.
 
 ``check_module(module, x)`` checks dL/dx and every parameter of a module for
@@ -134,7 +135,7 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
             for idx in numpy.ndindex(*x.shape):
                 old = x[idx].item()
 
-                def set_at(d, idx=idx, old=old):
+                def set_at(d, idx=idx, old=old, x=x):
                     x[idx] = old + d
                 n[idx] = _difference(f, set_at, eps, stencil)
             scale = max(numpy.abs(a).max(initial=0.0), numpy.abs(n).max(initial=0.0))
@@ -149,7 +150,7 @@ def check_gradients(f, arrays: dict, grads: dict, *, eps: float = 1e-6, tol: flo
                 v /= numpy.linalg.norm(v)
                 vd = xp.asarray(v)
 
-                def set_at(d, vd=vd):
+                def set_at(d, vd=vd, x=x, orig=orig):
                     x[...] = orig + d * vd
                 numeric = _difference(f, set_at, eps, stencil)
                 analytic = float((a * v).sum())

@@ -22,7 +22,8 @@ def _host64(x, where: str = "metrics") -> numpy.ndarray:
         a = numpy.asarray(to_numpy(x), dtype=numpy.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{where}: expected numbers (an array or a list of numbers), got "
-                        f"{type(x).__name__}" + (f" of dtype {x.dtype}" if hasattr(x, "dtype") else "")) from None
+                        f"{type(x).__name__}"
+                        + (f" of dtype {x.dtype}" if hasattr(x, "dtype") else "")) from None
     if not numpy.isfinite(a).all():
         raise ValueError(f"{where}: the data contain NaN or infinite values")
     return a

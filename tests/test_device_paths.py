@@ -147,7 +147,7 @@ def _run_optimizer(cls, kw):
     params = [nn.Parameter(B.to_device(rng.standard_normal(s).astype(np.float32)))
               for s in ((3, 4), (4,), (2, 1, 3, 3))]
     opt = cls(params, **kw)
-    for step in range(3):
+    for _ in range(3):
         opt.zero_grad()
         for p in params:
             p.grad += B.to_device(rng.standard_normal(p.shape).astype(np.float32))

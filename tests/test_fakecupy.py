@@ -129,9 +129,9 @@ def test_array_and_generator_offer_only_real_methods(x):
 
 def test_names_outside_cupy_and_unimplemented_ones_say_which():
     with pytest.raises(AttributeError, match="no such name"):
-        cp.nanargmax_of_everything
+        _ = cp.nanargmax_of_everything
     with pytest.raises(AttributeError, match="does not implement"):
-        cp.ElementwiseKernel
+        _ = cp.ElementwiseKernel
 
 
 def test_keyword_arguments_follow_cupys_signatures(x):
@@ -199,7 +199,7 @@ def test_syncs_are_counted_and_can_be_forbidden(x, sync):
 def test_launches_count_writes_not_views(x):
     counters.reset()
     x.reshape(4, 3)
-    x.T
+    _ = x.T
     x[1:]
     cp.lib.stride_tricks.as_strided(x, (2, 2), (16, 4))
     assert counters.launches == 0

@@ -67,11 +67,13 @@ def test_ks_errors():
 
 def test_mmd_by_hand_on_tiny_samples():
     x, y = np.array([[0.0], [1.0]]), np.array([[0.0], [2.0]])
-    k = lambda d: math.exp(-d * d / 2)                      # one bandwidth, s = 1
+    def k(d):                                               # one bandwidth, s = 1
+        return math.exp(-d * d / 2)
     kxx, kyy = k(1.0), k(2.0)                               # the one off-diagonal pair of each
     kxy = (k(0.0) + k(2.0) + k(1.0) + k(1.0)) / 4
     assert mmd2(x, y, bandwidths=[1.0]) == pytest.approx(kxx + kyy - 2 * kxy, abs=1e-12)
-    k2 = lambda d: math.exp(-d * d / 2) + math.exp(-d * d / 8)   # bandwidths 1 and 2 add up
+    def k2(d):                                              # bandwidths 1 and 2 add up
+        return math.exp(-d * d / 2) + math.exp(-d * d / 8)
     expected = k2(1) + k2(2) - 2 * (k2(0) + k2(2) + 2 * k2(1)) / 4
     assert mmd2(x, y, bandwidths=[1.0, 2.0]) == pytest.approx(expected, abs=1e-12)
 

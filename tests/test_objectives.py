@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigan as mg
-from minigan import losses, metrics, nn, optim
+from minigan import metrics, optim
 from minigan.gan import GANTrainer, dcgan8_discriminator, dcgan8_generator, get_objective, mlp
 from minigan.gan.objectives import MMD, OBJECTIVES, Wasserstein
 from minigan.gradcheck import check_gradients, check_loss

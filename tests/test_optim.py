@@ -392,12 +392,15 @@ def test_a_module_or_a_single_parameter_is_refused_with_the_fix(cls):
 @pytest.mark.parametrize("make,arg", [
     (lambda p: optim.SGD(p, lr=float("nan")), "lr"), (lambda p: optim.SGD(p, lr=float("inf")), "lr"),
     (lambda p: optim.SGD(p, lr="0.1"), "lr"), (lambda p: optim.SGD(p, momentum=float("nan")), "momentum"),
-    (lambda p: optim.SGD(p, nesterov="yes"), "nesterov"), (lambda p: optim.SGD(p, dampening=2.0), "dampening"),
+    (lambda p: optim.SGD(p, nesterov="yes"), "nesterov"),
+    (lambda p: optim.SGD(p, dampening=2.0), "dampening"),
     (lambda p: optim.Adam(p, lr=None), "lr"), (lambda p: optim.Adam(p, betas=(0.9,)), "betas"),
     (lambda p: optim.Adam(p, betas=(0.9, 0.99, 0.1)), "betas"), (lambda p: optim.Adam(p, betas=0.9), "betas"),
-    (lambda p: optim.Adam(p, betas=(float("nan"), 0.9)), "betas"), (lambda p: optim.Adam(p, eps=float("inf")), "eps"),
+    (lambda p: optim.Adam(p, betas=(float("nan"), 0.9)), "betas"),
+    (lambda p: optim.Adam(p, eps=float("inf")), "eps"),
     (lambda p: optim.Adam(p, weight_decay=True), "weight_decay"),
-    (lambda p: optim.RMSprop(p, alpha=float("nan")), "alpha"), (lambda p: optim.RMSprop(p, centered=1), "centered"),
+    (lambda p: optim.RMSprop(p, alpha=float("nan")), "alpha"),
+    (lambda p: optim.RMSprop(p, centered=1), "centered"),
 ])
 def test_non_finite_or_mistyped_hyperparameters_name_the_argument(make, arg):
     with pytest.raises((ValueError, TypeError), match=rf"(SGD|Adam|RMSprop): {arg}"):

@@ -175,7 +175,7 @@ def test_diagnostics_subplots_per_group(tmp_path, rng, monkeypatch):
 
     def spy(fig, path):
         seen["axes"] = fig.axes
-        seen["lines"] = [[l for l in ax.get_lines() if l.get_linestyle() == "--"]
+        seen["lines"] = [[ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
                          for ax in fig.axes]
         seen["scales"] = [ax.get_yscale() for ax in fig.axes]
         return real_save(fig, path)

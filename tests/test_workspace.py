@@ -103,7 +103,7 @@ def test_adam_flat_step_keeps_one_scratch_and_matches_per_parameter(backend_name
     assert flat._flat is not None
     loop._flat = None                                   # force the per-parameter path
     scratch = None
-    for step in range(3):
+    for _ in range(3):
         grads = [rng.standard_normal(p.data.shape).astype(np.float32) for p in flat_ps]
         for ps in (flat_ps, loop_ps):
             for p, g in zip(ps, grads):

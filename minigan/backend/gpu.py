@@ -51,7 +51,8 @@ def probe(cupy) -> str | None:
         ("an element-wise kernel (NVRTC)",
          lambda: float((cupy.arange(4, dtype=cupy.float32) * 2).sum())),
         ("a matrix product (cuBLAS)",
-         lambda: float((cupy.ones((8, 8), dtype=cupy.float32) @ cupy.ones((8, 8), dtype=cupy.float32)).sum())),
+         lambda: float((cupy.ones((8, 8), dtype=cupy.float32)
+                        @ cupy.ones((8, 8), dtype=cupy.float32)).sum())),
         ("a random draw (cuRAND)",
          lambda: float(cupy.random.default_rng(0).standard_normal(4, dtype=cupy.float32).sum())),
     )

@@ -143,7 +143,7 @@ def load_image_folder(root, size=32, mode: str | None = None, background=(255, 2
     files, labels, classes = _scan(root, where)
     if not files:
         raise FileNotFoundError(f"{where}: no {'/'.join(IMAGE_EXTENSIONS)} images in {str(root)!r}")
-    resample = getattr(getattr(Image, "Resampling", Image), "LANCZOS")
+    resample = getattr(Image, "Resampling", Image).LANCZOS
     rgb = []
     for f in files:
         try:

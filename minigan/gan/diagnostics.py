@@ -12,7 +12,8 @@ Every step the trainer records (as device scalars, fetched in batches):
 
 :func:`check` reads the recent history (on the host, at each flush) and returns
 the warnings that newly apply; each kind is raised once per run, naming the step
-at which it was detected (the end of the window it describes). What each means and what to do: docs/training.md.
+at which it was detected (the end of the window it describes). What each means and
+what to do: docs/training.md.
 """
 from __future__ import annotations
 

@@ -244,7 +244,7 @@ class GANTrainer(TrainingLoop):
     def iteration(self) -> dict:
         """``d_steps`` D updates then one G update; the diagnostics of the last of each."""
         row = {}
-        for i in range(self.d_steps):
+        for _ in range(self.d_steps):
             row.update(self.d_step(keep_fake=(self.d_steps == 1)))
         row.update(self.g_step())
         return row

@@ -52,7 +52,8 @@ class Optimizer:
         for k, v in hyper.items():
             setattr(self, k, v)
         self.step_count = 0                    # calls to step()
-        self.param_steps = [0] * len(self.params)  # updates each parameter has had (PyTorch's per-parameter "step")
+        # updates each parameter has had (PyTorch's per-parameter "step")
+        self.param_steps = [0] * len(self.params)
         self.state: list[dict] = [dict() for _ in self.params]
         self._flat = None
         self._ws = Workspace()                 # the flat update's work array (see _scratch)
@@ -198,31 +199,8 @@ class Optimizer:
                              f"parameters, the optimizer has {len(self.params)}")
         if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0 for s in steps):
             raise ValueError(f"{where}: 'param_steps' must be non-negative ints, got {steps!r}")
-        hyper = {}
-        for k in self._hyper:
-            v = d[k]
-            try:
-                hyper[k] = self._validate(k, tuple(v) if isinstance(v, list) else v)
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"{where}: {exc}") from None
-        if not isinstance(d["state"], dict):
-            raise TypeError(f"{where}: 'state' must be a dict of arrays, got {type(d['state']).__name__}")
-        loaded = []
-        for key, arr in d["state"].items():
-            i, _, name = str(key).partition(".")
-            if not i.isdigit() or not name:
-                raise ValueError(f"{where}: malformed state key {key!r} (expected '<index>.<slot>')")
-            i = int(i)
-            if i >= len(self.params):
-                raise ValueError(f"{where}: state for parameter {i} "
-                                 f"but the optimizer has {len(self.params)}")
-            if not hasattr(arr, "shape") or not hasattr(arr, "dtype") or arr.dtype.kind not in "fiu":
-                raise TypeError(f"{where}: {key} must be a numeric array, got {type(arr).__name__}")
-            target = self.params[i].data
-            if tuple(arr.shape) != tuple(target.shape):
-                raise ValueError(f"{where}: {key} has shape "
-                                 f"{tuple(arr.shape)}, parameter has {tuple(target.shape)}")
-            loaded.append((i, name, arr))
+        hyper = self._checked_hyper(d, where)
+        loaded = self._checked_state(d["state"], where)
         self.step_count = int(step)
         self.param_steps = [int(s) for s in steps]
         for k, v in hyper.items():
@@ -239,6 +217,38 @@ class Optimizer:
             host = to_numpy(arr) if xp is numpy else arr
             self._slot(i, name)[...] = xp.asarray(host, dtype=self._work_dtype(target.dtype))
         self._loaded(loaded)
+
+    def _checked_hyper(self, d: dict, where: str) -> dict:
+        hyper = {}
+        for k in self._hyper:
+            v = d[k]
+            try:
+                hyper[k] = self._validate(k, tuple(v) if isinstance(v, list) else v)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{where}: {exc}") from None
+        return hyper
+
+    def _checked_state(self, state, where: str) -> list:
+        """[(parameter index, slot name, array)] of a saved state, every entry checked."""
+        if not isinstance(state, dict):
+            raise TypeError(f"{where}: 'state' must be a dict of arrays, got {type(state).__name__}")
+        loaded = []
+        for key, arr in state.items():
+            i, _, name = str(key).partition(".")
+            if not i.isdigit() or not name:
+                raise ValueError(f"{where}: malformed state key {key!r} (expected '<index>.<slot>')")
+            i = int(i)
+            if i >= len(self.params):
+                raise ValueError(f"{where}: state for parameter {i} "
+                                 f"but the optimizer has {len(self.params)}")
+            if not hasattr(arr, "shape") or not hasattr(arr, "dtype") or arr.dtype.kind not in "fiu":
+                raise TypeError(f"{where}: {key} must be a numeric array, got {type(arr).__name__}")
+            target = self.params[i].data
+            if tuple(arr.shape) != tuple(target.shape):
+                raise ValueError(f"{where}: {key} has shape "
+                                 f"{tuple(arr.shape)}, parameter has {tuple(target.shape)}")
+            loaded.append((i, name, arr))
+        return loaded
 
     def _loaded(self, entries) -> None:
         """Hook after load_state_dict (SGD marks which momentum buffers are started)."""

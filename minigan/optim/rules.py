@@ -13,7 +13,8 @@ from .flat import FLAT
 
 
 class SGD(Optimizer):
-    """v <- mu v + (1 - dampening) g  (v = g on the first step);  p <- p - lr (g + mu v if nesterov else v)."""
+    """v <- mu v + (1 - dampening) g  (v = g on the first step);
+    p <- p - lr (g + mu v if nesterov else v)."""
     _hyper = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):

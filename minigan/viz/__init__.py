@@ -1,5 +1,6 @@
-"""Pictures (a package: figure.py, samples.py, training.py) of training: histograms, 2-D/3-D scatters and image grids of samples,
-loss curves and the trainer's diagnostics (D accuracy, gradient norms, ...).
+"""Pictures of training: histograms, 2-D/3-D scatters and image grids of samples
+(samples.py), loss curves and the trainer's diagnostics (D accuracy, gradient norms, ...;
+training.py), on what figure.py shares.
 
 Works on NumPy arrays only: every input is moved with ``to_numpy`` first, so
 device arrays are accepted. Draws with matplotlib's file backend (Agg), so it

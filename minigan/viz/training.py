@@ -34,17 +34,8 @@ def _warning_field(w, key, default=None):
     return w.get(key, default) if isinstance(w, dict) else getattr(w, key, default)
 
 
-@_closes_figures
-def diagnostics(history, path, title: str = "diagnostics", warnings=None,
-                smooth: int = 25) -> str:
-    """The trainer's diagnostics per step, one subplot per group present (and not all NaN):
-    D's accuracies ("acc_real", "acc_fake", in [0, 1]), gradient norms ("g_grad_norm",
-    "d_grad_norm"; log scale when all positive), "wasserstein" and "diversity".
-
-    ``history`` is a dict of equal-length lists with key "step" (or an object with
-    ``as_dict()``); NaN values are skipped. ``warnings`` (list of dicts {"step", "kind",
-    "message"}) draws a dashed red line at each warning's step on every subplot, labelled
-    with its kind on the first. Curves with at least ``smooth`` points get a moving average."""
+def _groups_present(history):
+    """(steps, [(ylabel, [(values, label, color)])]) for the groups with finite values."""
     h = history.as_dict() if hasattr(history, "as_dict") else dict(history)
     if "step" in h:
         steps = _host(h["step"]).ravel()
@@ -64,27 +55,28 @@ def diagnostics(history, path, title: str = "diagnostics", warnings=None,
                 lines.append((v, label, color))
         if lines:
             present.append((ylabel, lines))
-    fig, axes = plt.subplots(max(len(present), 1), 1, sharex=True, squeeze=False,
-                             figsize=(6.4, 0.6 + 2.2 * max(len(present), 1)))
-    axes = axes[:, 0]
-    if not present:
-        axes[0].text(0.5, 0.5, "no diagnostics recorded", ha="center", va="center",
-                     transform=axes[0].transAxes)
-    for ax, (ylabel, lines) in zip(axes, present):
-        for v, label, color in lines:
-            _smooth_line(ax, steps, v, color, label, smooth)
-        if ylabel == "D accuracy":
-            ax.set_ylim(-0.02, 1.02)
-            ax.axhline(0.5, color="grey", ls=":", lw=0.8)
-        if ylabel == "gradient norm":
-            finite = numpy.concatenate([v[numpy.isfinite(v)] for v, _, _ in lines])
-            if len(finite) and (finite > 0).all():
-                ax.set_yscale("log")
-        ax.set_ylabel(ylabel)
-        ax.grid(alpha=0.3)
-        if len(lines) > 1 or ylabel == "Wasserstein estimate":
-            ax.legend(loc="best", fontsize=7)
-    for i, w in enumerate(warnings or ()):
+    return steps, present
+
+
+def _draw_group(ax, steps, ylabel, lines, smooth):
+    for v, label, color in lines:
+        _smooth_line(ax, steps, v, color, label, smooth)
+    if ylabel == "D accuracy":
+        ax.set_ylim(-0.02, 1.02)
+        ax.axhline(0.5, color="grey", ls=":", lw=0.8)
+    if ylabel == "gradient norm":
+        finite = numpy.concatenate([v[numpy.isfinite(v)] for v, _, _ in lines])
+        if len(finite) and (finite > 0).all():
+            ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if len(lines) > 1 or ylabel == "Wasserstein estimate":
+        ax.legend(loc="best", fontsize=7)
+
+
+def _mark_warnings(axes, warnings):
+    """A dashed red line at each warning's step on every subplot, its kind on the first."""
+    for w in warnings or ():
         step = _warning_field(w, "step")
         if step is None:
             continue
@@ -95,6 +87,29 @@ def diagnostics(history, path, title: str = "diagnostics", warnings=None,
             trans = mtransforms.blended_transform_factory(axes[0].transData, axes[0].transAxes)
             axes[0].text(float(step), 0.98, f" {kind}", transform=trans, color="red",
                          fontsize=6, rotation=90, va="top", ha="left", clip_on=True)
+
+
+@_closes_figures
+def diagnostics(history, path, title: str = "diagnostics", warnings=None,
+                smooth: int = 25) -> str:
+    """The trainer's diagnostics per step, one subplot per group present (and not all NaN):
+    D's accuracies ("acc_real", "acc_fake", in [0, 1]), gradient norms ("g_grad_norm",
+    "d_grad_norm"; log scale when all positive), "wasserstein" and "diversity".
+
+    ``history`` is a dict of equal-length lists with key "step" (or an object with
+    ``as_dict()``); NaN values are skipped. ``warnings`` (list of dicts {"step", "kind",
+    "message"}) draws a dashed red line at each warning's step on every subplot, labelled
+    with its kind on the first. Curves with at least ``smooth`` points get a moving average."""
+    steps, present = _groups_present(history)
+    fig, axes = plt.subplots(max(len(present), 1), 1, sharex=True, squeeze=False,
+                             figsize=(6.4, 0.6 + 2.2 * max(len(present), 1)))
+    axes = axes[:, 0]
+    if not present:
+        axes[0].text(0.5, 0.5, "no diagnostics recorded", ha="center", va="center",
+                     transform=axes[0].transAxes)
+    for ax, (ylabel, lines) in zip(axes, present):
+        _draw_group(ax, steps, ylabel, lines, smooth)
+    _mark_warnings(axes, warnings)
     axes[-1].set_xlabel("step")
     axes[0].set_title(title)
     return _save(fig, path)
