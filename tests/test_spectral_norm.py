@@ -10,6 +10,12 @@ import minigan as mg
 from minigan import nn
 from minigan.gradcheck import check_module
 
+# bad arguments, collected by tests/test_bad_input.py's table of every entry point
+BAD_ARGUMENTS = [
+    ("SpectralNorm", lambda: nn.SpectralNorm(nn.Tanh()), TypeError),
+    ("SpectralNorm", lambda: nn.SpectralNorm(nn.Linear(2, 2), eps=-1), ValueError),
+]
+
 
 def _layer(kind, seed):
     mg.backend.seed(seed)

@@ -1,4 +1,4 @@
-"""Activation layers (no parameters): ReLU, LeakyReLU, Tanh, Sigmoid, ELU.
+"""Activation layers (no parameters): ReLU, LeakyReLU, Tanh, Sigmoid, ELU, Softplus.
 Math: docs/math/activations.md (second order: docs/math/gradient_penalty.md).
 
 Each class names its three ops; the shared base passes them the cache.
@@ -89,4 +89,27 @@ class ELU(_Activation):
                                                                lambda n: (n, 2, 3))]
 
 
-__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "ELU"]
+class Softplus(_Activation):
+    """PyTorch's Softplus(beta, threshold): log(1 + e^(beta x)) / beta, linear above the
+    threshold (beta x > threshold)."""
+    op_forward, op_backward = staticmethod(A.softplus_forward), staticmethod(A.softplus_backward)
+    op_double_backward = staticmethod(A.softplus_double_backward)
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = real("Softplus", "beta", beta, positive=True)
+        self.threshold = real("Softplus", "threshold", threshold)
+
+    def _args(self):
+        return (self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+    @classmethod
+    def examples(cls) -> list:
+        return [Example("Softplus", cls, lambda n: (n, 6)),
+                Example("Softplus(beta=2, threshold=1)", lambda: cls(2.0, 1.0), lambda n: (n, 2, 3))]
+
+
+__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "ELU", "Softplus"]

@@ -28,6 +28,11 @@ class ELUCache(NamedTuple):
     alpha: float
 
 
+class SoftplusCache(NamedTuple):
+    d1: object            # f'(x): sigma(beta x), and exactly 1 where beta x > threshold
+    beta: float
+
+
 def relu_forward(x):
     """y = max(x, 0)."""
     y = array_module(x).maximum(x, 0)
@@ -65,7 +70,7 @@ def leaky_relu_backward(dy, cache):
 
     Written as f' = slope + (1 - slope) [y > 0]: arithmetic on the mask instead of
     ``where(mask, dy, slope dy)``, whose per-element branch on random signs is slower
-    (docs/performance.md, "Activations").
+    (docs/math/activations.md, "LeakyReLU").
     """
     y, slope = cache
     g = (y > 0).astype(dy.dtype)
@@ -149,3 +154,32 @@ def elu_double_backward(a, dy, cache):
     d2 = xp.minimum(y, 0)
     d2 += alpha * (y <= 0).astype(a.dtype)
     return elu_backward(a, cache), a * dy * d2
+
+
+def softplus_forward(x, beta=1.0, threshold=20.0):
+    """PyTorch's Softplus: y = log(1 + e^(beta x)) / beta, and y = x where beta x > threshold.
+
+    log(1 + e^t) is computed as max(t, 0) + log1p(e^-|t|): no overflow for large t, no
+    loss of the tiny values for very negative t. The cache keeps f'(x) = sigma(beta x)
+    (1 above the threshold, as PyTorch's gradient), which backward and the second order
+    both read (f'' = beta f' (1 - f'), so 0 above the threshold).
+    """
+    xp = array_module(x)
+    t = x * beta
+    y = xp.maximum(t, 0)
+    y += xp.log1p(xp.exp(-xp.abs(t)))
+    y /= beta
+    linear = t > threshold
+    d1, _ = sigmoid_forward(t)
+    return xp.where(linear, x, y), SoftplusCache(xp.where(linear, 1, d1).astype(x.dtype), beta)
+
+
+def softplus_backward(dy, cache):
+    """f'(x) = sigma(beta x) below the threshold, 1 above it."""
+    return dy * cache.d1
+
+
+def softplus_double_backward(a, dy, cache):
+    """(f'(x) a, a dy f''(x)) with f'' = beta sigma (1 - sigma) = beta f' (1 - f')."""
+    d1 = cache.d1
+    return a * d1, a * dy * (cache.beta * d1 * (1 - d1))
