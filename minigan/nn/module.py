@@ -62,9 +62,11 @@ class Module(Tree):
 
     def forward(self, x):
         """y = layer(x); keeps what backward needs (the layer's ``_forward`` cache)."""
-        y, self._cache = self._forward(x)
-        self._out = (y.shape, y.dtype, B.backend_of(y))
-        self._gi_dy = None
+        y, cache = self._forward(x)
+        # Plain per-step state: written to the instance dict directly, past the registering
+        # __setattr__ (these run for every layer at every pass).
+        d = self.__dict__
+        d["_cache"], d["_out"], d["_gi_dy"] = cache, (y.shape, y.dtype, B.backend_of(y)), None
         return y
 
     def backward(self, dy, need_dx: bool = True):
@@ -72,7 +74,7 @@ class Module(Tree):
         ``need_dx=False`` (the input is data, as in D's step) lets the layer skip its
         input gradient where that saves work; None is returned then."""
         cache = self._cache_for(dy, "backward")
-        self._cache = None
+        self.__dict__["_cache"] = None
         dx = self._backward(dy, cache, need_dx)
         return dx if need_dx else None
 
@@ -136,11 +138,17 @@ class Module(Tree):
 
     def _trains(self) -> bool:
         """Whether any parameter gradient is wanted now (so whether to spend its GEMMs)."""
-        return any(self._wants_grad(p) for p in self._parameters.values())
+        if self.frozen or self._first_order_only:
+            return False
+        for p in self._parameters.values():
+            if p.requires_grad:
+                return True
+        return False
 
     def _accumulate(self, p, g) -> None:
         """p.grad += g, where the gradient is wanted (``g`` None: nothing computed)."""
-        if g is not None and self._wants_grad(p):
+        if g is not None and p is not None and p.requires_grad and not (
+                self.frozen or self._first_order_only):
             p.grad += g
 
     # ------------------------------------------------------------ checks
