@@ -15,8 +15,9 @@ def keep_freed_host_memory() -> bool:
     first twice the largest block it has mapped and freed, a few MiB). A training
     step frees and allocates the same 10-15 MiB of activations on every pass, so
     each pass the heap shrinks and then page-faults that memory back in (what that
-    costs: docs/performance.md, "Page faults"). glibc raises both thresholds when a mapped block is freed (mallopt(3),
-    M_MMAP_THRESHOLD: the threshold becomes the freed block's size, the trim
+    costs: docs/performance.md, "Page faults"). glibc raises both thresholds when a
+    mapped block is freed (mallopt(3), M_MMAP_THRESHOLD: the threshold becomes the
+    freed block's size, the trim
     threshold twice that); one 31 MiB array made and dropped sets them to 31 and 62
     MiB, so freed activations stay mapped and are reused. CuPy's memory pool does
     the same for GPU memory.
