@@ -17,17 +17,16 @@ def keep_freed_host_memory() -> bool:
     each pass the heap shrinks and then page-faults that memory back in (what that
     costs: docs/performance.md, "Page faults"). glibc raises both thresholds when a
     mapped block is freed (mallopt(3), M_MMAP_THRESHOLD: the threshold becomes the
-    freed block's size, the trim
-    threshold twice that); one 31 MiB array made and dropped sets them to 31 and 62
-    MiB, so freed activations stay mapped and are reused. CuPy's memory pool does
-    the same for GPU memory.
+    freed block's size, the trim threshold twice that); one 31 MiB array made and
+    dropped sets them to 31 and 62 MiB, so freed activations stay mapped and are
+    reused. CuPy's memory pool does the same for GPU memory.
 
     Process-wide and once per process (later calls do nothing); other libraries in
     the process allocate under the same thresholds. So the entry points that train
     make it (``presets.run``, hence ``minigan train`` and the demos; the benchmarks),
     never a constructor: a GANTrainer built in someone else's program leaves their
-    allocator as it was. Elsewhere than glibc it costs
-    one allocation and changes nothing. Returns whether this call did it.
+    allocator as it was. Elsewhere than glibc it costs one allocation and changes
+    nothing. Returns whether this call did it.
     """
     global _HOST_HEAP_RAISED
     if _HOST_HEAP_RAISED:
