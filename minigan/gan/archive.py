@@ -212,18 +212,13 @@ def restore(checkpoint: dict, models: dict, optimizers: dict | None = None) -> i
     A model or optimizer the checkpoint lacks, or whose arrays do not fit, raises
     :class:`CheckpointError` naming the file."""
     path = checkpoint.get("path", "<checkpoint>")
-    for name, model in models.items():
-        if name not in checkpoint["models"]:
-            raise CheckpointError(path, f"has no model {name!r}; it has {sorted(checkpoint['models'])}")
-        try:
-            model.load_state_dict(checkpoint["models"][name])
-        except (KeyError, ValueError, TypeError) as exc:
-            raise CheckpointError(path, f"model {name!r} does not fit: {exc}") from None
-    for name, opt in (optimizers or {}).items():
-        if name not in checkpoint["optimizers"]:
-            raise CheckpointError(path, f"has no optimizer {name!r}")
-        try:
-            opt.load_state_dict(checkpoint["optimizers"][name])
-        except (KeyError, ValueError, TypeError) as exc:
-            raise CheckpointError(path, f"optimizer {name!r} does not fit: {exc}") from None
+    for kind, live, saved in (("model", models, checkpoint["models"]),
+                              ("optimizer", optimizers or {}, checkpoint["optimizers"])):
+        for name, obj in live.items():
+            if name not in saved:
+                raise CheckpointError(path, f"has no {kind} {name!r}; it has {sorted(saved)}")
+            try:
+                obj.load_state_dict(saved[name])
+            except (KeyError, ValueError, TypeError) as exc:
+                raise CheckpointError(path, f"{kind} {name!r} does not fit: {exc}") from None
     return int(checkpoint["step"])
