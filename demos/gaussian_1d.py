@@ -21,14 +21,14 @@ import numpy
 
 import _common
 from minigan import animate, presets
-from minigan.data.registry import toy_target
+from minigan.data import toy_dataset
 
 
 def main(argv=None) -> dict:
     args = _common.parse_args("gaussian_1d", __doc__, argv)
     overrides = {"steps": 800, "eval_samples": 2000, "sample_every": 100} if args.quick else {}
     m, run = _common.train(args, "gaussian1d", overrides=overrides, pictures=False)
-    target = toy_target("gaussian1d")
+    target = toy_dataset("gaussian1d")
 
     _, snaps = _common.read_run(run)
     animate.samples_gif(snaps, os.path.join(args.out, "histogram.gif"), "histogram",

@@ -22,7 +22,7 @@ import numpy
 
 import _common
 from minigan import animate, presets
-from minigan.data.registry import toy_target
+from minigan.data import toy_dataset
 
 
 def main(argv=None) -> dict:
@@ -33,7 +33,7 @@ def main(argv=None) -> dict:
     result = {}
     for preset, kind in (("gaussian2d", "scatter"), ("gaussian3d", "scatter3d")):
         m, run = _common.train(args, preset, overrides=overrides, pictures=False)
-        target = toy_target(preset)
+        target = toy_dataset(preset)
         _, snaps = _common.read_run(run)
         animate.samples_gif(snaps, os.path.join(args.out, f"{preset}.gif"), kind,
                             real=target.sample(1000, 7), title=preset)

@@ -30,7 +30,7 @@ import numpy
 import _common
 from minigan import backend as B
 from minigan import presets
-from minigan.data.registry import toy_target
+from minigan.data import toy_dataset
 
 
 def captured(gen_cov, target_cov) -> dict:
@@ -47,7 +47,7 @@ def main(argv=None) -> dict:
     args = _common.parse_args("latent_dim", __doc__, argv)
     base = ({"steps": 800, "batch_size": 128, "eval_samples": 2000, "sample_every": 800}
             if args.quick else {})
-    target = toy_target("gaussian2d")
+    target = toy_dataset("gaussian2d")
     real = B.to_numpy(target.sample(2500, 7))
     fig, axes = _common.plt.subplots(1, 2, figsize=(10, 5), sharex=True, sharey=True)
     result = {}

@@ -26,14 +26,14 @@ import _common
 from minigan import backend as B
 from minigan import metrics, presets
 from minigan.data import registry
-from minigan.data.registry import toy_target
+from minigan.data import toy_dataset
 
 
 def main(argv=None) -> dict:
     args = _common.parse_args("matching_network", __doc__, argv)
     length = ({"steps": 300, "batch_size": 128, "sample_every": 50} if args.quick else
               {"steps": 4000, "sample_every": 250})
-    target = toy_target("ring8")
+    target = toy_dataset("ring8")
     real = B.to_numpy(target.sample(2500, 7))
     bandwidths = registry.get("ring8").bandwidths
     fig, axes = _common.plt.subplots(1, 3, figsize=(16, 5))

@@ -38,7 +38,7 @@ import os
 import _common
 from minigan import backend as B
 from minigan import metrics, presets
-from minigan.data.registry import toy_target
+from minigan.data import toy_dataset
 
 METHODS = {"vanilla": {"objective": "nonsaturating", "lr": 5e-4},
            "WGAN-GP": {"objective": "wgan-gp", "lr": 1e-3, "lambda_gp": 0.1},
@@ -54,7 +54,7 @@ def main(argv=None) -> dict:
     fig, axes = _common.plt.subplots(2, 4, figsize=(16, 8.4))
     result = {}
     for row, data in zip(axes, ("ring8", "grid25")):
-        target = toy_target(data)
+        target = toy_dataset(data)
         real = B.to_numpy(target.sample(2500, 7))
         for ax, (method, settings) in zip(row, METHODS.items()):
             overrides = {**settings, **(quick if args.quick else full[data])}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from contextlib import contextmanager
 
 import numpy
 
@@ -71,6 +72,17 @@ def flag(where: str, name: str, v) -> bool:
     return bool(v)
 
 
+@contextmanager
+def as_value_error():
+    """Report a mistyped argument as a bad value (ValueError), for the entry points whose
+    errors have always been ValueErrors, whatever was wrong (Pack's m, SpectralNorm's
+    settings, WGAN's clip, the penalty's lambda)."""
+    try:
+        yield
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def float_dtype(where: str, dtype):
     """A floating-point NumPy dtype."""
     try:
@@ -116,5 +128,5 @@ def fits_in_memory(where: str, shapes, dtype) -> None:
                          f"{B.current().name} backend; use smaller sizes")
 
 
-__all__ = ["integer", "positive_int", "real", "flag", "float_dtype", "memory_bytes",
-           "fits_in_memory"]
+__all__ = ["integer", "positive_int", "real", "flag", "as_value_error", "float_dtype",
+           "memory_bytes", "fits_in_memory"]

@@ -278,7 +278,7 @@ def run_standard_suite(seed: int = 0) -> list:
     reports = []
     for name, m, x in layers:
         reports.append(check_module(m, x, seed=seed, title=name, max_elements=SUITE_MAX_ELEMENTS))
-        if type(m).second_order and all(type(sub).second_order for sub in m.modules()):
+        if all(type(sub).second_order for sub in m.modules()):      # m itself included
             reports.append(check_second_order(m, x, seed=seed, title=name,
                                               max_elements=SUITE_MAX_ELEMENTS))
     reports += [check_loss(fn, z, *args, seed=seed, title=name) for name, fn, z, args in loss_list]

@@ -5,6 +5,7 @@
     real = ds.load()                    # Real(target=GaussianRing(...)) or Real(images=, labels=)
     sample_real, state = ds.sampler(real, batch_size=256, rng=rng, seed=0)
     ds.evaluate(x, None, real)          # its quality metrics for generated samples x
+    toy_dataset("ring8")                # the toy distribution, with its registered parameters
 
 A record says everything that is particular to a data set: what it is, how it is
 loaded and sampled, its sample shape, its classes and size, the MMD kernel widths
@@ -112,35 +113,32 @@ for _ds in (
     register(_ds)
 
 
-def get(name: str) -> DataSet:
-    """The record of data set ``name`` (or an alias such as "ring"); ValueError listing the
-    known ones otherwise."""
+def _find(name) -> DataSet | None:
     key = str(name).strip().lower()
     for ds in DATASETS.values():
         if key == ds.name or key in ds.aliases:
             return ds
-    raise ValueError(f"unknown data set {name!r}; expected one of {sorted(DATASETS)}")
+    return None
 
 
-def toy_target(name: str):
-    """The toy distribution of data set ``name`` with its registered parameters."""
-    ds = get(name)
-    if ds.kind != "toy":
-        raise ValueError(f"toy_target: {name!r} is an image data set, not a toy distribution")
-    return ds.make()
+def get(name: str) -> DataSet:
+    """The record of data set ``name`` (or an alias such as "ring"); ValueError listing the
+    known ones otherwise."""
+    ds = _find(name)
+    if ds is None:
+        raise ValueError(f"unknown data set {name!r}; expected one of {sorted(DATASETS)}")
+    return ds
 
 
 def toy_dataset(name: str, **kwargs):
     """A toy distribution by name ("gaussian1d", "gaussian2d", "gaussian3d", "ring8" or
-    "ring", "grid25" or "grid"); keyword arguments go to its constructor."""
-    toys = sorted(n for ds in DATASETS.values() if ds.kind == "toy" for n in (ds.name, *ds.aliases))
-    try:
-        ds = get(name)
-    except ValueError:
-        ds = None
+    "ring", "grid25" or "grid"), with its registered parameters; keyword arguments go
+    to its constructor."""
+    ds = _find(name)
     if ds is None or ds.kind != "toy":
+        toys = sorted(n for d in DATASETS.values() if d.kind == "toy" for n in (d.name, *d.aliases))
         raise ValueError(f"toy_dataset: unknown name {name!r}; expected one of {toys}")
     return ds.make(**kwargs)
 
 
-__all__ = ["DataSet", "DATASETS", "register", "get", "toy_target", "toy_dataset", "PICTURES"]
+__all__ = ["DataSet", "DATASETS", "register", "get", "toy_dataset", "PICTURES"]

@@ -134,8 +134,7 @@ class TrainingLoop:
             row = dict(zip(keys, vals))
             losses = {k: row[k] for k in ("d_loss", "g_loss") if k in row}
             if not all(math.isfinite(v) for v in losses.values()):
-                kept = (f"the last good checkpoint {self.last_checkpoint!r} is kept"
-                        if self.last_checkpoint else "no checkpoint had been written")
+                kept = self._kept()
                 shown = ", ".join(f"{k.replace('_loss', '').upper()} loss {v}" for k, v in losses.items())
                 raise TrainingDiverged(f"training diverged at step {step}: {shown} (non-finite); "
                                        f"{kept}", step, self.last_checkpoint)
@@ -149,6 +148,11 @@ class TrainingLoop:
             last = dict(zip(keys, values[-1]))
             post = {k: f"{last[k]:.3f}" for k in ("d_loss", "g_loss") if k in last}
             self._bar.set_postfix({k[0].upper(): v for k, v in post.items()}, refresh=False)
+
+    def _kept(self) -> str:
+        """What a divergence leaves behind, for its message."""
+        return (f"the last good checkpoint {self.last_checkpoint!r} is kept"
+                if self.last_checkpoint else "no checkpoint had been written")
 
     def _say(self, text: str) -> None:
         if self.log is not None:
@@ -169,8 +173,7 @@ class TrainingLoop:
         try:
             self.last_checkpoint = save_run(self, path)
         except NonFiniteState as exc:
-            kept = (f"the last good checkpoint {self.last_checkpoint!r} is kept"
-                    if self.last_checkpoint else "no checkpoint had been written")
+            kept = self._kept()
             raise TrainingDiverged(f"training diverged by step {self.step}: {exc}; {kept}",
                                    self.step, self.last_checkpoint) from None
         return self.last_checkpoint

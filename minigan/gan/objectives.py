@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from .. import losses
 from ..backend import array_module
-from ..checks import real
+from ..checks import as_value_error, real
 from ..ops.mmd import mmd2_backward, mmd2_forward
 from .objective import LN2, Objective
 
@@ -154,10 +154,8 @@ class Wasserstein(Objective):
 
     def __init__(self, clip_value: float | None = 0.01):
         if clip_value is not None:
-            try:
+            with as_value_error():
                 clip_value = real("Wasserstein", "clip_value", clip_value, positive=True)
-            except TypeError as exc:          # a bad value of the clip, whatever its type
-                raise ValueError(str(exc)) from None
         self.clip_value = clip_value
 
     def d_real(self, real_out):
@@ -247,14 +245,20 @@ ALIASES = {"non-saturating": "nonsaturating", "ns": "nonsaturating", "vanilla": 
            "rasgan": "ragan"}
 
 
+def objective_class(name: str) -> type:
+    """The Objective class of a name in ``OBJECTIVES`` or an alias such as "wasserstein"."""
+    key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+    if key not in OBJECTIVES:
+        raise ValueError(f"unknown GAN objective {name!r}; choose one of {sorted(OBJECTIVES)}")
+    return OBJECTIVES[key]
+
+
 def get_objective(name: str, **kwargs) -> Objective:
     """An objective by name (``OBJECTIVES`` or an alias such as "wasserstein"); keyword
     arguments go to its constructor (``clip_value`` for wgan, ``lambda_gp`` for wgan-gp,
     ``bandwidths`` for mmd)."""
-    key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
-    if key not in OBJECTIVES:
-        raise ValueError(f"unknown GAN objective {name!r}; choose one of {sorted(OBJECTIVES)}")
+    cls = objective_class(name)
     try:
-        return OBJECTIVES[key](**kwargs)
+        return cls(**kwargs)
     except TypeError as exc:
-        raise ValueError(f"objective {key!r}: {exc}") from None
+        raise ValueError(f"objective {cls.name!r}: {exc}") from None

@@ -16,7 +16,7 @@ m samples per output, so g_k is the gradient over its whole pack.
 from __future__ import annotations
 
 from ..backend import array_module
-from ..checks import real
+from ..checks import as_value_error, real
 from ..nn.module import Module, second_order_layers
 from .conditioning import with_labels
 
@@ -77,10 +77,8 @@ class GradientPenalty:
     and adds lam E[(|grad D| - 1)^2] (and its exact gradient) to D's step."""
 
     def __init__(self, lam: float = 10.0):
-        try:
+        with as_value_error():
             self.lam = real("GradientPenalty", "lambda_gp", lam, lo=0.0)
-        except TypeError as exc:
-            raise ValueError(str(exc)) from None
 
     def __call__(self, trainer, x_real, x_fake, oh_real, oh_fake):
         n = x_real.shape[0]

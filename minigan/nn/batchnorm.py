@@ -82,8 +82,7 @@ class _BatchNorm(Module):
         return y, cache
 
     def _backward(self, dy, cache, need_dx):
-        want_g, want_b = self._wants_grad(self.weight), self._wants_grad(self.bias)
-        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=want_g or want_b, ws=self._ws)
+        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=self._trains(), ws=self._ws)
         self._accumulate(self.weight, dgamma)
         self._accumulate(self.bias, dbeta)
         return dx

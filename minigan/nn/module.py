@@ -147,8 +147,7 @@ class Module(Tree):
 
     def _accumulate(self, p, g) -> None:
         """p.grad += g, where the gradient is wanted (``g`` None: nothing computed)."""
-        if g is not None and p is not None and p.requires_grad and not (
-                self.frozen or self._first_order_only):
+        if g is not None and self._wants_grad(p):
             p.grad += g
 
     # ------------------------------------------------------------ checks

@@ -10,7 +10,7 @@ import math
 
 import numpy
 
-from ..checks import integer, positive_int
+from ..checks import as_value_error, integer, positive_int
 from .examples import Example
 from .module import Module
 
@@ -102,10 +102,8 @@ class Pack(_Reshape):
 
     def __init__(self, m: int):
         super().__init__()
-        try:
+        with as_value_error():
             self.m = positive_int("Pack", "m", m)
-        except TypeError as exc:           # a bad m is a bad value of the pack size
-            raise ValueError(str(exc)) from None
 
     def extra_repr(self) -> str:
         return f"{self.m}"

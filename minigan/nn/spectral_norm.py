@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend as B
-from ..checks import positive_int, real
+from ..checks import as_value_error, positive_int, real
 from .conv import Conv2d, ConvTranspose2d
 from .examples import Example
 from .linear import Linear
@@ -59,12 +59,10 @@ class SpectralNorm(Module):
         if not isinstance(layer, (Linear, Conv2d, ConvTranspose2d)):
             raise TypeError(f"SpectralNorm: expected a Linear, Conv2d or ConvTranspose2d layer, "
                             f"got {type(layer).__name__}")
-        try:
+        with as_value_error():
             n_power_iterations = positive_int("SpectralNorm", "n_power_iterations",
                                               n_power_iterations)
             eps = real("SpectralNorm", "eps", eps, positive=True, hi=1.0, hi_open=True)
-        except TypeError as exc:          # bad values of a setting, whatever their type
-            raise ValueError(str(exc)) from None
         object.__setattr__(self, "_layer", layer)       # not a submodule: its weight is derived
         self.n_power_iterations, self.eps = n_power_iterations, eps
         self.dim = 1 if isinstance(layer, ConvTranspose2d) else 0

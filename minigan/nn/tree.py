@@ -45,8 +45,6 @@ class Tree:
         self._buffers[name] = value
         object.__setattr__(self, name, value)
 
-    _set_buffer = register_buffer
-
     # ------------------------------------------------------------ traversal
     def children(self):
         return iter(self._modules.values())

@@ -19,8 +19,8 @@ from ..data.evaluation import Real
 from ..data.images import MissingDataExtra
 from ..gan import (EMA, GANTrainer, dcgan8_discriminator, dcgan8_generator, dcgan28_discriminator,
                    dcgan28_generator, mlp)
-from ..gan.objectives import OBJECTIVES
-from .config import Config, objective_name
+from ..gan.objectives import objective_class
+from .config import Config
 
 
 @dataclass
@@ -59,10 +59,6 @@ def load_images(name: str):
     return real.images, real.labels
 
 
-def objective_class(cfg: Config):
-    return OBJECTIVES[objective_name(cfg.objective)]
-
-
 def build_models(cfg: Config, n_classes: int = 0):
     """(G, D) for the config (D is None for the matching network). The current backend's
     default generator must be seeded first (B.seed) for reproducible weights.
@@ -71,7 +67,7 @@ def build_models(cfg: Config, n_classes: int = 0):
     wider); a gradient-penalty critic has no batch norm; ``spectral_norm`` wraps every D
     layer with weights in nn.SpectralNorm."""
     k, m = n_classes, cfg.pack
-    obj = objective_class(cfg)
+    obj = objective_class(cfg.objective)
     no_bn = not obj.critic_batchnorm
     if cfg.model == "mlp":
         d = registry.get(cfg.data).dim
@@ -109,7 +105,7 @@ def make_optimizer(cfg: Config, params, lr):
 
 
 def make_objective(cfg: Config):
-    return objective_class(cfg).from_config(cfg)
+    return objective_class(cfg.objective).from_config(cfg)
 
 
 def build(cfg: Config, out: str | None, progress_log=None) -> Experiment:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from ..checks import integer, real
 from ..data import registry
-from ..gan.objectives import ALIASES, OBJECTIVES
+from ..gan.objectives import objective_class
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,8 @@ class Config:
 
 
 def objective_name(name: str) -> str:
-    key = ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
-    if key not in OBJECTIVES:
-        raise ValueError(f"unknown objective {name!r}; choose one of {sorted(OBJECTIVES)}")
-    return key
+    """The canonical name of an objective (or of one of its aliases)."""
+    return objective_class(name).name
 
 
 def resolve(cfg: Config, explicit: set = frozenset()) -> Config:
@@ -80,7 +78,7 @@ def resolve(cfg: Config, explicit: set = frozenset()) -> Config:
     were tuned for; for another objective, fields not given explicitly (``explicit``, the
     names of the flags the user set) come from that objective's paper defaults."""
     obj = objective_name(cfg.objective)
-    defaults = OBJECTIVES[obj].defaults
+    defaults = objective_class(obj).defaults
     keep = cfg.tuned_for is not None and objective_name(cfg.tuned_for) == obj
     updates = {"objective": obj}
     for f, key in (("optimizer", "optimizer"), ("lr", "lr"), ("n_critic", "n_critic")):
@@ -113,7 +111,7 @@ def check(cfg: Config) -> None:
         real(where, name, getattr(cfg, name), lo=0.0)
     real(where, "ema", cfg.ema, lo=0.0, hi=1.0, hi_open=True)
     ds = registry.get(cfg.data)
-    obj = OBJECTIVES[objective_name(cfg.objective)]
+    obj = objective_class(cfg.objective)
     if cfg.batch_size % cfg.pack:
         raise ValueError(f"{where}: batch_size {cfg.batch_size} must be a multiple of pack {cfg.pack}")
     if cfg.model == "gmn" and obj.needs_discriminator:

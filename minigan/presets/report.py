@@ -13,7 +13,8 @@ import numpy
 
 from .. import animate, metrics, viz
 from ..data.evaluation import real_half
-from .build import generate, objective_class
+from ..gan.objectives import objective_class
+from .build import generate
 
 
 def _classes(n: int, k: int):
@@ -40,14 +41,14 @@ def _evaluate(exp, eval_rng) -> dict:
     labels = _classes(n, k) if k else None
     x = generate(G, cfg, n, eval_rng, labels, k)
     m = exp.dataset.evaluate(x, labels, exp.real)
-    if objective_class(cfg).reports_mmd and exp.images is not None:
+    if objective_class(cfg.objective).reports_mmd and exp.images is not None:
         m["mmd2_final"] = metrics.mmd2(x[:500], real_half(exp.images, 500), bandwidths=cfg.bandwidths)
     return m
 
 
 def mmd_at_start(exp, eval_rng):
     cfg = exp.cfg
-    if not objective_class(cfg).reports_mmd or exp.images is None:
+    if not objective_class(cfg.objective).reports_mmd or exp.images is None:
         return None
     x = generate(exp.trainer.G, cfg, 500, eval_rng, _classes(500, exp.n_classes) if exp.n_classes
                  else None, exp.n_classes)
@@ -86,7 +87,7 @@ def _write_pictures(exp, out, eval_rng, snapshots, metrics_: dict) -> list:
     paths = [tr.history.to_csv(os.path.join(out, "history.csv"))]
     paths.append(viz.losses(tr.history, os.path.join(out, "losses.png"),
                             title=f"{cfg.preset} losses ({cfg.objective})",
-                            equilibrium=objective_class(cfg).equilibrium))
+                            equilibrium=objective_class(cfg.objective).equilibrium))
     paths.append(viz.diagnostics(tr.history, os.path.join(out, "diagnostics.png"),
                                  title=f"{cfg.preset} diagnostics", warnings=tr.warnings))
     k = exp.n_classes
