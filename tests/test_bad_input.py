@@ -232,6 +232,10 @@ CASES = [
     ("GaussianGrid", lambda: data.GaussianGrid(side=0), ValueError),
     ("GaussianMixture", lambda: data.GaussianMixture([[0, 0]], std=float("nan")), ValueError),
     ("toy_dataset", lambda: data.toy_dataset("spiral"), ValueError),
+    ("toy_dataset", lambda: data.toy_dataset("mnist"), ValueError),     # an image set, not a toy
+    ("unknown data set", lambda: data.registry.get("spiral"), ValueError),
+    ("register", lambda: data.registry.register(data.registry.DataSet(
+        "x", "", "toy", data.GaussianRing, None, "movie")), ValueError),
     ("DataLoader", lambda: data.DataLoader(np.array(["a", "b"])), TypeError),
     ("DataLoader", lambda: data.DataLoader(np.zeros((4, 2)), batch_size=0), ValueError),
     ("DataLoader", lambda: data.DataLoader(np.zeros((4, 2)), labels=np.zeros(3, np.int64)), ValueError),

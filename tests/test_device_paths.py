@@ -345,6 +345,8 @@ def test_gpu_smoke_script_rehearses_on_the_fake(tmp_path):
     ("dcgan-digits", {"conditional": True}), ("dcgan-digits", {"objective": "lsgan"}),
     ("dcgan-digits", {"objective": "mmd", "conditional": True}),
     ("dcgan-digits", {"objective": "wgan", "conditional": True}),
+    # the coupled D loss: both forwards, then each half's backward; G reads D on real data
+    ("ring8", {"objective": "ragan"}), ("dcgan-digits", {"objective": "ragan", "conditional": True}),
 ])
 def test_every_objective_and_label_path_runs_on_the_fake_without_syncs(tmp_path, preset, overrides):
     if preset == "dcgan-digits":
