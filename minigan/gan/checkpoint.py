@@ -60,6 +60,10 @@ def load_ema(model, ck_or_run) -> bool:
 
 
 def _models(trainer):
+    """{name: model}, {name: optimizer} of a trainer: "G" and "D", or the trainer's own
+    (a CycleGAN's four models and two optimizers)."""
+    if hasattr(trainer, "checkpoint_models"):
+        return trainer.checkpoint_models()
     models, opts = {"G": trainer.G}, {"G": trainer.g_opt}
     if trainer.D is not None:
         models["D"], opts["D"] = trainer.D, trainer.d_opt

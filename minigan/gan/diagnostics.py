@@ -9,6 +9,7 @@ Every step the trainer records (as device scalars, fetched in batches):
     wasserstein                mean D(real) - mean D(fake): a critic's distance estimate
     diversity                  spread of the fake batch / spread of the real batch
                                (mean over features of the std across the batch)
+    cycle, identity            the CycleGAN's cycle and identity losses (L1, before their weights)
 
 :func:`check` reads the recent history (on the host, at each flush) and returns
 the warnings that newly apply; each kind is raised once per run, naming the step
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from .. import backend as B
 
 COLUMNS = ("step", "d_loss", "d_real", "d_fake", "g_loss", "acc_real", "acc_fake",
-           "d_grad_norm", "g_grad_norm", "wasserstein", "diversity")
+           "d_grad_norm", "g_grad_norm", "wasserstein", "diversity", "cycle", "identity")
 WINDOW = 100
 WARMUP = 200      # no warnings before this step: every GAN starts far from balance
 

@@ -11,17 +11,29 @@ from .batchnorm import *  # noqa: F403
 from .batchnorm import __all__ as _batchnorms
 from .conv import *  # noqa: F403
 from .conv import __all__ as _convs
+from .equalized import *  # noqa: F403
+from .equalized import __all__ as _equalized
 from .examples import Example
+from .instancenorm import *  # noqa: F403
+from .instancenorm import __all__ as _instancenorms
 from .linear import *  # noqa: F403
 from .linear import __all__ as _linears
 from .module import Module, Parameter, second_order_layers
+from .resample import *  # noqa: F403
+from .resample import __all__ as _resamples
+from .residual import *  # noqa: F403
+from .residual import __all__ as _residuals
 from .sequential import Sequential, frozen
 from .shape import *  # noqa: F403
 from .shape import __all__ as _shapes
 from .spectral_norm import *  # noqa: F403
 from .spectral_norm import __all__ as _spectral
+from .style import *  # noqa: F403
+from .style import __all__ as _styles
 
-LAYER_NAMES = [*_linears, *_convs, *_batchnorms, *_activations, *_shapes, *_spectral, "Sequential"]
+LAYER_NAMES = [*_linears, *_convs, *_batchnorms, *_activations, *_shapes, *_spectral,
+               *_equalized, *_residuals, *_instancenorms, *_resamples,
+               *_styles, "Sequential"]
 
 __all__ = ["init", "Module", "Parameter", "Example", "Sequential", "frozen", "public_layers",
            "second_order_layers", *LAYER_NAMES[:-1]]

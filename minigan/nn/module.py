@@ -48,7 +48,10 @@ class Module(Tree):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "second_order" not in cls.__dict__:
-            cls.second_order = cls._double_backward is not Module._double_backward
+            # a layer's own _double_backward, or a container's double_backward (inherited
+            # by its subclasses: a model built as a Sequential)
+            cls.second_order = (cls._double_backward is not Module._double_backward
+                                or cls.double_backward is not Module.double_backward)
 
     def __init__(self):
         super().__init__()

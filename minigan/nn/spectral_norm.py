@@ -22,6 +22,7 @@ from .conv import Conv2d, ConvTranspose2d
 from .examples import Example
 from .linear import Linear
 from .module import Module, Parameter
+from .reparam import Reparametrized
 
 
 def _normalize(v, eps):
@@ -36,34 +37,17 @@ class SpectralNormCache(NamedTuple):
     v: object
 
 
-def _named(fn):
-    """Errors the wrapped layer raises name the wrapper too."""
-    def wrapper(self, *args, **kwargs):
-        try:
-            return fn(self, *args, **kwargs)
-        except (ValueError, TypeError) as exc:
-            raise type(exc)(f"SpectralNorm: {exc}") from None
-    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-    return wrapper
-
-
-class SpectralNorm(Module):
+class SpectralNorm(Reparametrized):
     """Spectral normalisation of ``layer``'s weight; ``layer`` is used for the computation
     (its weight is replaced by W / sigma at every forward pass). A wrapper: it runs the
     layer's own passes and converts the weight gradients they leave."""
 
-    second_order = True           # the wrapped layer's, with its weight terms converted
-
     def __init__(self, layer: Module, n_power_iterations: int = 1, eps: float = 1e-12, rng=None):
-        super().__init__()
-        if not isinstance(layer, (Linear, Conv2d, ConvTranspose2d)):
-            raise TypeError(f"SpectralNorm: expected a Linear, Conv2d or ConvTranspose2d layer, "
-                            f"got {type(layer).__name__}")
+        super().__init__(layer, (Linear, Conv2d, ConvTranspose2d))
         with as_value_error():
             n_power_iterations = positive_int("SpectralNorm", "n_power_iterations",
                                               n_power_iterations)
             eps = real("SpectralNorm", "eps", eps, positive=True, hi=1.0, hi_open=True)
-        object.__setattr__(self, "_layer", layer)       # not a submodule: its weight is derived
         self.n_power_iterations, self.eps = n_power_iterations, eps
         self.dim = 1 if isinstance(layer, ConvTranspose2d) else 0
         W = layer.weight.data
@@ -76,9 +60,6 @@ class SpectralNorm(Module):
         self.register_buffer("weight_v", _normalize(rng.standard_normal((w,), dtype=W.dtype), eps))
         self._sigma = None
 
-    def extra_repr(self) -> str:
-        return self._layer._label()
-
     def _matrix(self, W):
         """W as the (h, w) matrix whose spectral norm is taken."""
         if self.dim == 0:
@@ -86,13 +67,10 @@ class SpectralNorm(Module):
         return W.swapaxes(0, 1).reshape(W.shape[1], -1)
 
     def _sync_layer(self):
-        L = self._layer
-        object.__setattr__(L, "training", self.training)
-        object.__setattr__(L, "frozen", self.frozen)
-        L.weight.requires_grad = self.weight_orig.requires_grad
+        super()._sync_layer()
+        self._layer.weight.requires_grad = self.weight_orig.requires_grad
 
-    @_named
-    def _forward(self, x):
+    def _derive(self):
         W = self.weight_orig.data
         Wm = self._matrix(W)
         u, v = self.weight_u, self.weight_v
@@ -102,14 +80,10 @@ class SpectralNorm(Module):
                 u[...] = _normalize(Wm @ v, self.eps)
         sigma = u @ (Wm @ v)
         self._sigma = sigma
-        L = self._layer
-        L.weight.data = W / sigma
-        if L.weight.grad.dtype != W.dtype or B.array_module(L.weight.grad) is not B.array_module(W):
-            L.weight.grad = B.array_module(W).zeros_like(W)
-        self._sync_layer()
-        return L.forward(x), SpectralNormCache(sigma, u.copy(), v.copy())
+        self._layer.weight.data = W / sigma
+        return SpectralNormCache(sigma, u.copy(), v.copy())
 
-    def _convert_weight_grad(self, cache):
+    def _convert(self, cache):
         """Move the wrapped layer's dL/dW_sn into weight_orig.grad as dL/dW."""
         L = self._layer
         if not self._wants_grad(self.weight_orig):
@@ -126,35 +100,6 @@ class SpectralNorm(Module):
             outer = outer.reshape(shape).swapaxes(0, 1)
         self.weight_orig.grad += (G - outer) / cache.sigma
         G[...] = 0
-
-    @_named
-    def _backward(self, dy, cache, need_dx):
-        self._sync_layer()
-        dx = self._layer.backward(dy, need_dx)
-        self._convert_weight_grad(cache)
-        return dx
-
-    @_named
-    def grad_input(self, dy):
-        # The wrapped layer's own grad_input: it keeps its cache and dy for double_backward.
-        self._cache_for(dy, "grad_input")
-        self._gi_dy = dy
-        self._sync_layer()
-        return self._layer.grad_input(dy)
-
-    @_named
-    def _double_backward(self, a, dy, cache):
-        self._sync_layer()
-        out = self._layer.double_backward(a)
-        self._convert_weight_grad(cache)
-        return out
-
-    def astype(self, dtype) -> "SpectralNorm":
-        super().astype(dtype)
-        L = self._layer
-        L.weight.data = L.weight.data.astype(dtype)
-        L.weight.grad = L.weight.grad.astype(dtype)
-        return self
 
     @property
     def sigma(self):

