@@ -23,8 +23,9 @@ from minigan.presets.runner import snapshots_of
 from minigan.viz import plt  # matplotlib's file backend (Agg), selected by minigan.viz
 
 
-def parse_args(name: str, doc: str, argv=None) -> argparse.Namespace:
-    """Parse the demo's arguments, switch to the chosen backend and create the output folder."""
+def parse_args(name: str, doc: str, argv=None, extra=None) -> argparse.Namespace:
+    """Parse the demo's arguments, switch to the chosen backend and create the output folder.
+    ``extra(parser)`` adds a demo's own arguments."""
     parser = argparse.ArgumentParser(
         prog=f"demos/{name}.py", description=(doc or "").strip().split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,6 +37,8 @@ def parse_args(name: str, doc: str, argv=None) -> argparse.Namespace:
                         help=f"array backend: one of {', '.join(B.names())} "
                              f"(default: $MINIGAN_BACKEND, else numpy)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    if extra is not None:
+        extra(parser)
     args = parser.parse_args(argv)
     if args.backend is not None:
         try:

@@ -8,7 +8,7 @@ import pytest
 import minigan as mg
 from minigan import nn
 from minigan.gan.penalty import R1Penalty, check_critic, r1_penalty, r1_value
-from minigan.gan.stylegan import N_STYLES, StyleDiscriminator, StyleGenerator
+from minigan.gan.stylegan import N_STYLES, StyleGenerator
 from minigan.gradcheck import check_gradients
 
 BAD_ARGUMENTS = [        # collected by tests/test_bad_input.py
@@ -192,7 +192,106 @@ def test_lazy_r1_runs_every_kth_step_with_gamma_times_k():
     assert calls == [8.0, 8.0, 8.0]
 
 
-def test_style_discriminator_has_a_second_order_pass():
-    D = StyleDiscriminator(widths=(2, 2, 2))
-    check_critic(D)            # no error: every layer has one
+def test_the_presets_discriminator_has_a_second_order_pass():
+    from minigan.presets.build import build_models
+    from minigan.presets.config import PRESETS
+    G, D = build_models(PRESETS["stylegan-mnist"])
+    check_critic(D)            # no error: every layer has one (and no batch norm)
     assert D(np.zeros((3, 1, 28, 28), np.float32)).shape == (3, 1)
+    assert G(np.zeros((3, 64), np.float32)).shape == (3, 1, 28, 28)
+
+
+# ---------------------------------------------------------------- the trainer on the fake CuPy
+
+def test_stylegan_steps_with_r1_never_synchronise():
+    from minigan.gan import GANTrainer, dcgan28_discriminator, get_objective
+    from tests import fakecupy
+    from tests.fakecupy import counters, no_sync
+    from minigan import optim
+    fakecupy.install()
+    mg.backend.use("fakecupy")
+    try:
+        mg.backend.seed(0)
+        G = StyleGenerator(8, widths=(4, 4, 2), mapping_layers=2, mixing=0.9,
+                           rng=mg.backend.RNG(1))
+        D = dcgan28_discriminator(batchnorm=False)
+        obj = get_objective("nonsaturating")
+        obj.penalty, obj.critic_batchnorm = R1Penalty(1.0, every=2), False
+        rng = mg.backend.RNG(2)
+        tr = GANTrainer(G, D, obj, optim.Adam(G.parameters()), optim.Adam(D.parameters()),
+                        lambda n: rng.uniform((n, 1, 28, 28), -1.0, 1.0),
+                        lambda n: rng.standard_normal((n, 8)), batch_size=4)
+        counters.reset()
+        with no_sync("StyleGAN D and G steps with R1"):
+            for _ in range(2):                 # one step with R1, one without
+                tr.iteration()
+                tr.step += 1
+        assert counters.syncs == 0 and counters.launches > 0
+    finally:
+        mg.backend.use("numpy")
+
+
+# ---------------------------------------------------------------- minigan sample --mix / --truncation
+
+@pytest.fixture(scope="module")
+def style_run(tmp_path_factory):
+    from minigan.presets import run
+    out = tmp_path_factory.mktemp("style")
+    run("stylegan-mnist", out=str(out), progress=False, pictures=False,
+        overrides={"steps": 2, "eval_samples": 100})
+    return out
+
+
+def test_mix_writes_the_grid_and_its_sources(style_run, tmp_path):
+    from minigan.cli import main
+    assert main(["sample", str(style_run), "--mix", "--rows", "3", "--cols", "4",
+                 "--out", str(tmp_path / "m.npz")]) == 0
+    with np.load(tmp_path / "m.npz") as z:
+        assert z["images"].shape == (3, 4, 1, 28, 28)
+        assert z["rows"].shape == (3, 1, 28, 28) and z["cols"].shape == (4, 1, 28, 28)
+        cells, rows = z["images"], z["rows"]
+    # crossover 6 (all layers from the row latent) would reproduce the rows; 4 keeps the
+    # coarse layers only, so the cells differ from their row source but not wildly
+    assert not np.allclose(cells[:, 0], rows)
+    assert main(["sample", str(style_run), "--mix", "--out", str(tmp_path / "m.png")]) == 0
+    assert (tmp_path / "m.png").stat().st_size > 0
+
+
+def test_mix_with_every_layer_coarse_gives_the_row_sources(style_run):
+    from minigan.presets.sampling import load_generator, mixing_grid
+    G, _, _ = load_generator(style_run)
+    grid = mixing_grid(G, 2, 3, crossover=N_STYLES)
+    for c in range(3):
+        np.testing.assert_allclose(grid["images"][:, c], grid["rows"], atol=1e-5)
+
+
+def test_truncation_samples_and_bad_values(style_run, tmp_path, capsys):
+    from minigan.cli import main
+    assert main(["sample", str(style_run), "--n", "8", "--truncation", "0.7",
+                 "--out", str(tmp_path / "t.npy")]) == 0
+    assert np.load(tmp_path / "t.npy").shape == (8, 1, 28, 28)
+    for bad in ("1.5", "0", "-0.2", "nan"):
+        try:
+            code = main(["sample", str(style_run), "--truncation", bad, "--out",
+                         str(tmp_path / "x.png")])
+        except SystemExit as exc:            # refused by the parser
+            code = exc.code
+        assert code == 2, bad
+        assert "truncation" in capsys.readouterr().err
+    from minigan.presets import ConfigError, sample
+    with pytest.raises(ConfigError, match=r"\(0, 1\]"):
+        sample(str(style_run), 4, str(tmp_path / "x.png"), truncation=1.5)
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_mix_and_truncation_refuse_other_generators(tmp_path, capsys):
+    from minigan.cli import main
+    from minigan.presets import run
+    run("gaussian1d", out=str(tmp_path / "g"), progress=False, pictures=False,
+        overrides={"steps": 2})
+    assert main(["sample", str(tmp_path / "g"), "--mix", "--out", str(tmp_path / "x.png")]) == 2
+    assert "StyleGAN" in capsys.readouterr().err
+    assert main(["sample", str(tmp_path / "g"), "--truncation", "0.5",
+                 "--out", str(tmp_path / "x.png")]) == 2
+    assert "--truncation" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()

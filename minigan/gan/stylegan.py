@@ -13,6 +13,10 @@ w' = f(z'), so that no layer can rely on its neighbours sharing one style.
 The truncation trick (sampling only): w <- w_avg + psi (w - w_avg), where w_avg is the
 running mean of w over training (a buffer, decay 0.995 as in the paper).
 
+The discriminator is DCGAN's without batch norm (minigan.gan.models.dcgan28_discriminator
+with batchnorm=False), trained with the R1 penalty (docs/math/r1.md): at 28x28 it trained
+better than StyleGAN's own equalised-lr design (docs/results.md).
+
 The backward runs the synthesis in reverse, collects each AdaIN's dw_i, sums them into
 dw and dw' by the mixing mask, and sends both through the mapping network. The whole
 generator is one Module, so GANTrainer trains it as it trains any G.
@@ -202,18 +206,4 @@ class StyleGenerator(nn.Module):
         return self.synthesis(ws)
 
 
-class StyleDiscriminator(nn.Sequential):
-    """images (N, channels, 28, 28) -> logits (N, 1): equalised-lr 3x3 convolutions with
-    LeakyReLU(0.2), downsampling by stride 2 (28 -> 14 -> 7), then a Linear. No batch norm:
-    it is trained with the R1 penalty, which needs per-sample input gradients."""
-
-    def __init__(self, channels: int = 1, widths=(32, 64, 128)):
-        c1, c2, c3 = widths
-        super().__init__(
-            nn.EqualizedLR(nn.Conv2d(channels, c1, 3, padding=1)), nn.LeakyReLU(0.2),
-            nn.EqualizedLR(nn.Conv2d(c1, c2, 3, stride=2, padding=1)), nn.LeakyReLU(0.2),
-            nn.EqualizedLR(nn.Conv2d(c2, c3, 3, stride=2, padding=1)), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.EqualizedLR(nn.Linear(c3 * 7 * 7, 1), gain=1.0))
-
-
-__all__ = ["StyleGenerator", "StyleDiscriminator", "N_STYLES"]
+__all__ = ["StyleGenerator", "N_STYLES"]

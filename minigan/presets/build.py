@@ -21,7 +21,7 @@ from ..gan import (EMA, GANTrainer, dcgan8_discriminator, dcgan8_generator, dcga
                    dcgan28_generator, mlp)
 from ..gan.objectives import objective_class
 from ..gan.penalty import R1Penalty
-from ..gan.stylegan import StyleDiscriminator, StyleGenerator
+from ..gan.stylegan import StyleGenerator
 from .config import Config
 
 
@@ -84,8 +84,11 @@ def build_models(cfg: Config, n_classes: int = 0):
     elif cfg.model == "stylegan28":
         if k:
             raise ValueError(f"{cfg.preset}: the stylegan28 model is not conditional")
-        G = StyleGenerator(cfg.latent_dim, mixing=cfg.mixing)
-        D = StyleDiscriminator(channels=m)
+        h = cfg.hidden              # G's channels at 7x7, halved at each doubling of the size
+        G = StyleGenerator(cfg.latent_dim, mixing=cfg.mixing, widths=(h, h // 2, h // 4))
+        # DCGAN's discriminator without batch norm (R1 needs per-sample input gradients):
+        # at this size it trained better than StyleGAN's equalised-lr 3x3 one (docs/results.md)
+        D = dcgan28_discriminator(channels=m, batchnorm=False)
     elif cfg.model == "gmn":
         # Li et al.'s GMMN for MNIST: 64-256-256-1024 ReLU units (tanh output in [-1, 1])
         G = nn.Sequential(*mlp([cfg.latent_dim + k, 64, 256, 256, 1024, 784], "relu", "tanh"),
