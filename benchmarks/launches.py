@@ -14,8 +14,13 @@ batch) + one G step through the frozen D, the library's own trainer; the
 trainer's loss flush (one sync per ``check_every`` steps) is outside it.
 
 Models: the gaussian1d preset's MLPs (G 4 -> 32 -> 32 -> 1 ELU, D 1 -> 32 -> 32 -> 1
-LeakyReLU, batch 256, Adam) and DCGAN-28 (minigan.gan.dcgan28_generator /
-dcgan28_discriminator, batch 64, Adam(2e-4, (0.5, 0.999))).
+LeakyReLU, batch 256, Adam), DCGAN-28 (minigan.gan.dcgan28_generator /
+dcgan28_discriminator, batch 64, Adam(2e-4, (0.5, 0.999))), the stylegan-mnist
+preset's models (StyleGenerator widths 64/32/16 with style mixing, DCGAN's D without
+batch norm, batch 32; its D step counted with the R1 penalty, which the preset runs
+every 4th step) and the cyclegan-digits preset's (two ResNet generators, two
+PatchGAN discriminators, batch 8, a full image pool of 50). A CycleGAN iteration is
+one generator step (G and F together) and one discriminator step (D_A and D_B).
 """
 from __future__ import annotations
 
@@ -51,7 +56,50 @@ def dcgan28_trainer(batch=64):
                       sample_noise=lambda n: rng.standard_normal((n, 100)), batch_size=batch)
 
 
-MODELS = {"gaussian1d MLP": gaussian1d_trainer, "DCGAN-28": dcgan28_trainer}
+def stylegan_trainer(batch=32):
+    from minigan.gan.penalty import R1Penalty
+    from minigan.gan.stylegan import StyleGenerator
+    rng = mg.backend.seed(0)
+    G = StyleGenerator(64, widths=(64, 32, 16), mixing=0.9, rng=mg.backend.RNG(1))
+    D = dcgan28_discriminator(batchnorm=False)
+    obj = get_objective("nonsaturating")
+    obj.penalty, obj.critic_batchnorm = R1Penalty(0.5, every=4), False
+    return GANTrainer(G, D, obj, optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                      optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                      sample_real=lambda n: rng.uniform((n, 1, 28, 28), -1.0, 1.0),
+                      sample_noise=lambda n: rng.standard_normal((n, 64)), batch_size=batch)
+
+
+def cyclegan_trainer(batch=8):
+    from minigan.gan.cyclegan import CycleGANTrainer, patch_discriminator, resnet_generator
+    rng = mg.backend.seed(0)
+    G, F, D_A, D_B = resnet_generator(), resnet_generator(), patch_discriminator(), \
+        patch_discriminator()
+    tr = CycleGANTrainer(G, F, D_A, D_B,
+                         optim.Adam(G.parameters() + F.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                         optim.Adam(D_A.parameters() + D_B.parameters(), lr=2e-4,
+                                    betas=(0.5, 0.999)),
+                         lambda n: rng.uniform((n, 1, 28, 28), -1.0, 1.0),
+                         lambda n: rng.uniform((n, 1, 28, 28), -1.0, 1.0), batch_size=batch)
+    for _ in range(50 // batch + 1):        # fill the image pool: the steady state
+        tr.iteration()
+    return tr
+
+
+MODELS = {"gaussian1d MLP": gaussian1d_trainer, "DCGAN-28": dcgan28_trainer,
+          "StyleGAN-lite": stylegan_trainer, "CycleGAN-28": cyclegan_trainer}
+
+
+def _parts(tr):
+    """[(label, one step)] of an iteration: D step and G step, or the CycleGAN's two."""
+    if hasattr(tr, "pool_a"):
+        a, b = tr.sample_a(tr.batch_size), tr.sample_b(tr.batch_size)
+        fakes = {}
+
+        def g_step():
+            _, fakes["b"], fakes["a"] = tr.g_step(a, b)
+        return [("G step", g_step), ("D step", lambda: tr.d_step(a, b, fakes["a"], fakes["b"]))]
+    return [("D step", tr.d_step), ("G step", tr.g_step)]
 
 
 def count(make) -> dict:
@@ -59,10 +107,10 @@ def count(make) -> dict:
     fakecupy.install()
     mg.backend.use("fakecupy")
     tr = make()
-    tr.d_step()
-    tr.g_step()
+    for _, fn in _parts(tr):
+        fn()
     out = {}
-    for label, fn in (("D step", tr.d_step), ("G step", tr.g_step)):
+    for label, fn in _parts(tr):
         fakecupy.counters.reset()
         with fakecupy.no_sync(label):
             fn()

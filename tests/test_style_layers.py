@@ -46,6 +46,28 @@ def test_residual_gradients_first_and_second_order(n, d, hidden, seed):
     assert check_second_order(block, x).ok
 
 
+@pytest.mark.parametrize("penalty", ["wgan-gp", "r1"])
+def test_nested_containers_in_a_smooth_critic(penalty):
+    """A Residual and a nested Sequential inside a chain whose outer layers also have a
+    second-order term: each container's layers run their backward in the container's own
+    down sweep and again in the chain's, so the caches must outlive the first."""
+    from minigan.gan.penalty import gradient_penalty, penalty_value, r1_penalty, r1_value
+    mg.backend.seed(0)
+    D = nn.Sequential(nn.Linear(3, 4),
+                      nn.Residual(nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 4))),
+                      nn.Tanh(), nn.Sequential(nn.Linear(4, 3), nn.Softplus()),
+                      nn.Linear(3, 1)).double()
+    x = _rng(0).standard_normal((5, 3))
+    run, value = ((gradient_penalty, penalty_value) if penalty == "wgan-gp"
+                  else (r1_penalty, r1_value))
+    D.zero_grad()
+    run(D, x, 10.0)
+    arrays = {n: p.data for n, p in D.named_parameters()}
+    grads = {n: p.grad.copy() for n, p in D.named_parameters()}
+    report = check_gradients(lambda: value(D, x, 10.0), arrays, grads)
+    assert report.ok, report.table()
+
+
 def test_residual_adds_its_input_and_keeps_the_body_names():
     mg.backend.seed(0)
     body = nn.Sequential(nn.Linear(3, 3), nn.Tanh())

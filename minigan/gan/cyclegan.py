@@ -60,7 +60,7 @@ def resnet_generator(channels: int = 1, ngf: int = 16, n_blocks: int = 3) -> nn.
 def patch_discriminator(channels: int = 1, ndf: int = 32) -> nn.Sequential:
     """The PatchGAN discriminator for 28x28 images: 4x4 convs 28 -> 14 -> 7 -> 6 -> 5, instance
     norm after all but the first, LeakyReLU(0.2); one logit per 5x5 patch position, each
-    judging a receptive field of 22x22 pixels, shape (N, 1, 5, 5)."""
+    judging a receptive field of 34x34 pixels (padding included), shape (N, 1, 5, 5)."""
     return nn.init.dcgan_init_(nn.Sequential(
         nn.Conv2d(channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
         nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1), nn.InstanceNorm2d(2 * ndf), nn.LeakyReLU(0.2),
@@ -70,7 +70,8 @@ def patch_discriminator(channels: int = 1, ndf: int = 32) -> nn.Sequential:
 
 
 def point_generator(dim: int = 2, hidden: int = 64) -> nn.Residual:
-    """For points: x -> x + MLP(x), a translation that starts at the identity."""
+    """For points: x -> x + MLP(x), a translation that learns a displacement of each point
+    (starting near the identity: the MLP's first outputs are small)."""
     mlp = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                         nn.Linear(hidden, dim))
     return nn.Residual(mlp)

@@ -128,8 +128,9 @@ def r1_value(D: Module, x, gamma: float, width: int | None = None):
 class R1Penalty:
     """The ``penalty`` hook for R1 on real data: (gamma / 2) E|grad_x D(x_real)|^2 added to D's
     step (StyleGAN's regulariser, on top of the non-saturating loss). ``every`` > 1 is
-    StyleGAN2's lazy regularisation: the penalty runs every ``every`` D steps with gamma
-    scaled by ``every``, which keeps its average pull while costing a fraction."""
+    StyleGAN2's lazy regularisation: the penalty runs in every ``every``-th iteration (by
+    the trainer's step; with several D steps per iteration, in each of that iteration's)
+    with gamma scaled by ``every``, which keeps its average pull while costing a fraction."""
 
     def __init__(self, gamma: float = 10.0, every: int = 1):
         with as_value_error():

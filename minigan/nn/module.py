@@ -77,7 +77,12 @@ class Module(Tree):
         ``need_dx=False`` (the input is data, as in D's step) lets the layer skip its
         input gradient where that saves work; None is returned then."""
         cache = self._cache_for(dy, "backward")
-        self.__dict__["_cache"] = None
+        if self._gi_dy is None:
+            self.__dict__["_cache"] = None
+        # else: inside a second-order pass (grad_input ran since the forward) the cache stays:
+        # a container nested in a critic runs its layers' backward in its own sweep and again
+        # in the sweep of the chain around it (docs/math/gradient_penalty.md, "Chains");
+        # the next forward replaces it
         dx = self._backward(dy, cache, need_dx)
         return dx if need_dx else None
 

@@ -162,9 +162,9 @@ class ReflectionPad2d(_Pad2d):
     _mode = "reflect"
 
     def _check_sizes(self, x) -> None:
-        l, r, t, b = self.padding
+        left, right, top, bottom = self.padding
         H, W = x.shape[2], x.shape[3]
-        if max(l, r) >= W or max(t, b) >= H:
+        if max(left, right) >= W or max(top, bottom) >= H:
             raise ValueError(f"{self._label()}: padding size should be less than the "
                              f"corresponding input dimension (left, right < W = {W}; top, "
                              f"bottom < H = {H}), got input of shape {tuple(x.shape)}")
@@ -182,11 +182,11 @@ class ZeroPad2d(_Pad2d):
     _mode = "constant"
 
     def _check_sizes(self, x) -> None:
-        l, r, t, b = self.padding
+        left, right, top, bottom = self.padding
         H, W = x.shape[2], x.shape[3]
-        if H + t + b <= 0 or W + l + r <= 0:
+        if H + top + bottom <= 0 or W + left + right <= 0:
             raise ValueError(f"{self._label()}: the negative padding leaves an empty output "
-                             f"({H + t + b}, {W + l + r}) for input of shape {tuple(x.shape)}")
+                             f"({H + top + bottom}, {W + left + right}) for input of shape {tuple(x.shape)}")
 
     @classmethod
     def examples(cls) -> list:

@@ -130,8 +130,8 @@ class AdaIN(Module):
 
     ``style`` is the learned affine map A of the paper, a Linear(w_dim, 2C) (with the
     equalised learning rate by default, as StyleGAN): its first C outputs scale each
-    channel of the normalised x, its last C shift it. Its bias starts at (1, 0) so that
-    a fresh AdaIN is a plain instance norm.
+    channel of the normalised x, its last C shift it. Its bias starts at (1, 0): at w = 0
+    a fresh AdaIN is a plain instance norm, and around it the styles scale by 1 + A w.
     """
 
     def __init__(self, num_features: int, w_dim: int, eps: float = 1e-5, equalized: bool = True):

@@ -33,18 +33,19 @@ def nearest_source_index(in_size: int, out_size: int, scale: float | None = None
     (host int64 array of length ``out_size``).
 
     src = min(floor(dst * r), in - 1) with r = 1 / scale when the caller gave a scale
-    factor, else in / out, both in float32 as PyTorch's kernel (so the floors agree with
-    it for non-integer factors); out == in and out == 2 in are PyTorch's exact special
-    cases (the identity, dst >> 1).
+    factor, else in / out, r and the product in float32 as in PyTorch's kernel
+    (``nearest_idx``), so that the floors agree with it for non-integer factors (in
+    float64, 28 -> 166 columns would differ at column 83). out == in and out == 2 in are
+    PyTorch's exact special cases (the identity, dst >> 1).
     """
     dst = numpy.arange(out_size, dtype=numpy.int64)
     if out_size == in_size:
         return dst
     if out_size == 2 * in_size:
         return dst >> 1
-    r = numpy.float32(1.0 / scale) if scale is not None and scale > 0 else \
-        numpy.float32(in_size) / numpy.float32(out_size)
-    src = numpy.floor(dst.astype(numpy.float32) * r).astype(numpy.int64)
+    f32 = numpy.float32
+    r = f32(1.0 / scale) if scale is not None and scale > 0 else f32(in_size) / f32(out_size)
+    src = numpy.floor(dst.astype(f32) * r).astype(numpy.int64)
     return numpy.minimum(src, in_size - 1)
 
 

@@ -139,8 +139,9 @@ def check(cfg: Config) -> None:
         raise ValueError(f"{where}: conditional runs need labelled data (dcgan-digits or the "
                          f"mnist presets); {cfg.data} has no classes")
     if cfg.r1_gamma > 0 and (not obj.needs_discriminator or not obj.critic_batchnorm):
+        has = "no discriminator" if not obj.needs_discriminator else "a penalty of its own"
         raise ValueError(f"{where}: r1_gamma adds the R1 penalty to a discriminator's loss; the "
-                         f"{obj.name} objective has {'no discriminator' if not obj.needs_discriminator else 'a penalty of its own'}")
+                         f"{obj.name} objective has {has}")
     _check_domains(cfg, ds)
     if cfg.batch_size < 2:
         raise ValueError(f"{where}: batch_size must be >= 2 (batch statistics), got {cfg.batch_size}")

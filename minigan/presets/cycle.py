@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy
 
 from .. import backend as B
-from .. import metrics, optim, viz
+from .. import metrics, viz
 from ..data import registry
 from ..data.evaluation import Real
 from ..gan.cyclegan import (CycleGANTrainer, patch_discriminator, point_discriminator,
@@ -306,5 +306,6 @@ def _read_input(path, ds):
     return x.astype(numpy.float32)
 
 
-__all__ = ["load_translators", "translate_checkpoint", "run_cycle", "CycleExperiment", "build_cycle", "build_cycle_models", "evaluate_cycle",
-           "draw_translation", "inputs", "split"]
+__all__ = ["load_translators", "translate_checkpoint", "run_cycle", "CycleExperiment",
+           "build_cycle", "build_cycle_models", "evaluate_cycle", "draw_translation", "inputs",
+           "split"]
