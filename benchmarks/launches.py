@@ -64,8 +64,8 @@ def stylegan_trainer(batch=32):
     D = dcgan28_discriminator(batchnorm=False)
     obj = get_objective("nonsaturating")
     obj.penalty, obj.critic_batchnorm = R1Penalty(0.5, every=4), False
-    return GANTrainer(G, D, obj, optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
-                      optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+    return GANTrainer(G, D, obj, optim.Adam(G.parameters(), lr=1e-3, betas=(0.0, 0.99)),
+                      optim.Adam(D.parameters(), lr=1e-3, betas=(0.0, 0.99)),
                       sample_real=lambda n: rng.uniform((n, 1, 28, 28), -1.0, 1.0),
                       sample_noise=lambda n: rng.standard_normal((n, 64)), batch_size=batch)
 

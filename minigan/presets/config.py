@@ -209,7 +209,7 @@ PRESETS = {c.preset: c for c in (
     # StyleGAN-lite and the CycleGANs: docs/results.md for their measured runs
     Config("stylegan-mnist", f"StyleGAN-lite (mapping, AdaIN, noise, mixing, R1) on 28x28 digits "
            f"({MNIST_NOTE})", "mnist", "stylegan28", steps=4500, batch_size=32, optimizer="adam",
-           lr=2e-4, beta1=0.5, beta2=0.999, n_critic=1, latent_dim=64, hidden=64, r1_gamma=0.5,
+           lr=1e-3, beta1=0.0, beta2=0.99, n_critic=1, latent_dim=64, hidden=64, r1_gamma=0.5,
            r1_every=4, ema=0.999, tuned_for="nonsaturating"),
     Config("cyclegan-digits", "CycleGAN: scikit-learn's digits (upsampled to 28x28) <-> MNIST "
            "digits, unpaired", "digits28", "cyclegan28", objective="lsgan", data_b="mnist",
