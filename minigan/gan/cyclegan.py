@@ -26,7 +26,7 @@ from .. import losses, nn
 from ..checks import integer, real
 from ..nn import Module, frozen
 from ..optim import Optimizer
-from .diagnostics import History, grad_norm
+from .diagnostics import grad_norm
 from .loop import TrainingLoop
 from .objectives import LeastSquares
 
@@ -160,32 +160,14 @@ class CycleGANTrainer(TrainingLoop):
         self.batch_size = integer(where, "batch_size", batch_size, minimum=1)
         self.lambda_cycle = real(where, "lambda_cycle", lambda_cycle, lo=0.0)
         self.lambda_identity = real(where, "lambda_identity", lambda_identity, lo=0.0)
-        self.checkpoint_every = integer(where, "checkpoint_every", checkpoint_every, minimum=0)
-        self.check_every = integer(where, "check_every", check_every, minimum=1)
-        self.flush_seconds = real(where, "flush_seconds", flush_seconds, positive=True)
         self.G, self.F, self.D_A, self.D_B = G, F, D_A, D_B
         self.g_opt, self.d_opt = g_opt, d_opt
         self.sample_a, self.sample_b = sample_a, sample_b
         rng = pool_rng if pool_rng is not None else B.default_rng()
         self.pool_a, self.pool_b = ImagePool(pool_size, rng), ImagePool(pool_size, rng)
         self.objective = LeastSquares()     # the GAN loss of both pairs (for the diagnostics)
-        self.checkpoint_path = checkpoint_path
-        self.meta = meta or {}
-        self.grad_norms = bool(grad_norms)
-        self.state = dict(state or {})
-        self.ema = None
-        self.log = log
-        self.step = 0
-        self.history = History()
-        self.warnings: list = []
-        self.last_checkpoint: str | None = None
-        self.seconds = 0.0
-        self._pending: list = []
-        self._warned: set = set()
-        self._bar = None
-        self._stop = False
-        self.extra_arrays: Callable | None = None
-        self.resumed_arrays: dict = {}
+        self._init_loop(where, checkpoint_path, checkpoint_every, meta, check_every,
+                        flush_seconds, grad_norms, state, None, log)
 
     # the checkpoint holds four models and two optimizers (minigan/gan/checkpoint.py)
     def checkpoint_models(self):

@@ -23,7 +23,7 @@ from typing import Callable
 import numpy
 
 from .. import backend as B
-from ..checks import integer
+from ..checks import integer, real
 from . import diagnostics
 from .checkpoint import NonFiniteState, resume_run, save_run
 from .diagnostics import COLUMNS, History
@@ -51,6 +51,31 @@ class TrainingLoop:
     """What every trainer shares around its ``iteration()``: ``train``, ``flush``, ``save``,
     ``resume``. The subclass (GANTrainer) sets the attributes it reads (step, history,
     warnings, check_every, flush_seconds, checkpoint_every, checkpoint_path, log, ...)."""
+
+    def _init_loop(self, where: str, checkpoint_path, checkpoint_every, meta, check_every,
+                   flush_seconds, grad_norms, state, ema, log) -> None:
+        """The run state every trainer keeps: settings, history, warnings, the pending
+        diagnostics, checkpoints (called from the trainer's __init__)."""
+        self.checkpoint_every = integer(where, "checkpoint_every", checkpoint_every, minimum=0)
+        self.check_every = integer(where, "check_every", check_every, minimum=1)
+        self.flush_seconds = real(where, "flush_seconds", flush_seconds, positive=True)
+        self.checkpoint_path = checkpoint_path
+        self.meta = meta or {}
+        self.grad_norms = bool(grad_norms)
+        self.state = dict(state or {})
+        self.ema = ema
+        self.log = log
+        self.step = 0
+        self.history = History()
+        self.warnings: list = []           # dicts {step, kind, message}
+        self.last_checkpoint: str | None = None
+        self.seconds = 0.0
+        self._pending: list = []          # (step, {column: device scalar})
+        self._warned: set = set()
+        self._bar = None
+        self._stop = False
+        self.extra_arrays: Callable | None = None   # () -> {name: array}, saved with checkpoints
+        self.resumed_arrays: dict = {}              # the extra arrays of the resumed checkpoint
 
     # ------------------------------------------------------------ the loop
     def request_stop(self) -> None:

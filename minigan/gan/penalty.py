@@ -35,29 +35,41 @@ def check_critic(D: Module) -> None:
                                    f"penalty; such a critic can contain {second_order_layers()}")
 
 
+def input_gradients(D: Module, x, width: int | None = None, where: str = "penalty"):
+    """(g, gx, k): D's input gradient for x (grad_input of ones: each output's own, the
+    caches kept for double_backward), its first ``width`` columns/channels (the rest are
+    label inputs; all of g without a width), and the number of outputs k (packs, for a
+    packed critic: each output's gradient spans its whole pack)."""
+    xp = array_module(x)
+    out = D.forward(x)
+    if out.ndim != 2 or out.shape[1] != 1:
+        raise ValueError(f"{where}: the critic must give one score per sample (or per pack), "
+                         f"shape (N, 1); got {tuple(out.shape)}")
+    g = D.grad_input(xp.ones_like(out))
+    return g, (g if width is None else g[:, :width]), out.shape[0]
+
+
+def _second_order(D: Module, g, v, width: int | None) -> None:
+    """D.double_backward of the adjoint v = dP/dgx, zero on the label columns."""
+    if width is not None:
+        full = array_module(g).zeros_like(g)
+        full[:, :width] = v
+        v = full
+    D.double_backward(v)
+
+
 def gradient_penalty(D: Module, x, lam: float, width: int | None = None, target: float = 1.0):
     """P = lam mean_k (|dD/dx_k| - target)^2 for D's input ``x``; adds dP/dtheta into
     D's parameter gradients and returns P (a 0-d array). ``width``: the gradient is taken
     over the first ``width`` columns/channels only (the rest are label inputs)."""
     xp = array_module(x)
-    out = D.forward(x)
-    if out.ndim != 2 or out.shape[1] != 1:
-        raise ValueError(f"gradient_penalty: the critic must give one score per sample (or "
-                         f"per pack), shape (N, 1); got {tuple(out.shape)}")
-    g = D.grad_input(xp.ones_like(out))
-    gx = g if width is None else g[:, :width]
-    k = out.shape[0]
+    g, gx, k = input_gradients(D, x, width, "gradient_penalty")
     flat = gx.reshape(k, -1)
     norms = xp.sqrt((flat * flat).sum(axis=1) + NORM_FLOOR)
     dev = norms - target
     value = lam * (dev * dev).mean()
     coef = (2.0 * lam / k) * dev / norms
-    v = (flat * coef[:, None]).reshape(gx.shape)
-    if width is not None:
-        full = xp.zeros_like(g)
-        full[:, :width] = v
-        v = full
-    D.double_backward(v)
+    _second_order(D, g, (flat * coef[:, None]).reshape(gx.shape), width)
     return value
 
 
@@ -98,21 +110,9 @@ def r1_penalty(D: Module, x, gamma: float, width: int | None = None):
     With g_k the input gradient of output k, dR1/dg_k = (gamma / K) g_k: the same second-order
     pass as WGAN-GP's penalty with a simpler outer derivative (no norm, no target, so no
     floor is needed at g = 0). docs/math/r1.md."""
-    xp = array_module(x)
-    out = D.forward(x)
-    if out.ndim != 2 or out.shape[1] != 1:
-        raise ValueError(f"r1_penalty: the discriminator must give one logit per sample (or "
-                         f"per pack), shape (N, 1); got {tuple(out.shape)}")
-    g = D.grad_input(xp.ones_like(out))
-    gx = g if width is None else g[:, :width]
-    k = out.shape[0]
+    g, gx, k = input_gradients(D, x, width, "r1_penalty")
     value = (0.5 * gamma / k) * (gx * gx).sum()
-    v = gx * (gamma / k)
-    if width is not None:
-        full = xp.zeros_like(g)
-        full[:, :width] = v
-        v = full
-    D.double_backward(v)
+    _second_order(D, g, gx * (gamma / k), width)
     return value
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import backend as B
-from ..checks import integer, real
+from ..checks import integer
 from ..nn import Module, frozen
 from ..optim import Optimizer
 from .conditioning import one_hot, strip_labels, with_labels
@@ -82,9 +82,6 @@ class GANTrainer(TrainingLoop):
             d_steps = objective.defaults.get("n_critic", 1) if objective.needs_discriminator else 0
         self.d_steps = integer(where, "d_steps", d_steps, minimum=1 if objective.needs_discriminator else 0)
         self.n_classes = integer(where, "n_classes", n_classes, minimum=0)
-        self.checkpoint_every = integer(where, "checkpoint_every", checkpoint_every, minimum=0)
-        self.check_every = integer(where, "check_every", check_every, minimum=1)
-        self.flush_seconds = real(where, "flush_seconds", flush_seconds, positive=True)
         self.G, self.D, self.objective = G, D, objective
         self.g_opt, self.d_opt = g_opt, d_opt
         self.sample_real, self.sample_noise = sample_real, sample_noise
@@ -93,26 +90,11 @@ class GANTrainer(TrainingLoop):
         self.penalty_rng = penalty_rng if penalty_rng is not None else B.default_rng()
         if D is not None:
             objective.check_critic(D)
-        self.checkpoint_path = checkpoint_path
-        self.meta = meta or {}
-        self.grad_norms = bool(grad_norms)
-        self.state = dict(state or {})
-        self.ema = ema
-        self.log = log
-        self.step = 0
-        self.history = History()
-        self.warnings: list = []           # dicts {step, kind, message}
-        self.last_checkpoint: str | None = None
-        self.seconds = 0.0
-        self._pending: list = []          # (step, {column: device scalar})
-        self._warned: set = set()
-        self._bar = None
+        self._init_loop(where, checkpoint_path, checkpoint_every, meta, check_every,
+                        flush_seconds, grad_norms, state, ema, log)
         self._fake = None                 # the D step's fake batch, kept for the G step
         self._real_in = None              # the D step's real input, for a g_uses_real objective
         self._real_spread = None
-        self._stop = False
-        self.extra_arrays: Callable | None = None   # () -> {name: array}, saved with checkpoints
-        self.resumed_arrays: dict = {}              # the extra arrays of the resumed checkpoint
 
     # ------------------------------------------------------------ batches
     def _real_batch(self):
