@@ -253,12 +253,6 @@ class CycleGANTrainer(TrainingLoop):
         row.update(self.d_step(a, b, fake_a, fake_b))
         return row
 
-    # ------------------------------------------------------------ translating
-    def translate(self, x, direction: str = "a2b", batch: int = 500):
-        """G(x) ("a2b") or F(x) ("b2a") in evaluation mode, in batches (device arrays)."""
-        gen = {"a2b": self.G, "b2a": self.F}[direction]
-        return translate(gen, x, batch)
-
 
 def _norm(opt, *models):
     """|gradient| over the parameters of ``models`` (one dot product of the optimizer's flat

@@ -76,10 +76,8 @@ def gradient_penalty(D: Module, x, lam: float, width: int | None = None, target:
 def penalty_value(D: Module, x, lam: float, width: int | None = None, target: float = 1.0):
     """P alone (forward and first-order pass only): what the tests differentiate numerically."""
     xp = array_module(x)
-    out = D.forward(x)
-    g = D.grad_input(xp.ones_like(out))
-    gx = g if width is None else g[:, :width]
-    flat = gx.reshape(out.shape[0], -1)
+    _, gx, k = input_gradients(D, x, width, "penalty_value")
+    flat = gx.reshape(k, -1)
     dev = xp.sqrt((flat * flat).sum(axis=1) + NORM_FLOOR) - target
     return lam * (dev * dev).mean()
 
@@ -118,11 +116,8 @@ def r1_penalty(D: Module, x, gamma: float, width: int | None = None):
 
 def r1_value(D: Module, x, gamma: float, width: int | None = None):
     """R1 alone (forward and first-order pass only): what the tests differentiate numerically."""
-    xp = array_module(x)
-    out = D.forward(x)
-    g = D.grad_input(xp.ones_like(out))
-    gx = g if width is None else g[:, :width]
-    return (0.5 * gamma / out.shape[0]) * (gx * gx).sum()
+    _, gx, k = input_gradients(D, x, width, "r1_value")
+    return (0.5 * gamma / k) * (gx * gx).sum()
 
 
 class R1Penalty:

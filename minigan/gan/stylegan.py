@@ -139,7 +139,8 @@ class StyleGenerator(nn.Module):
         if mask is None:
             ws = [w1] * N_STYLES
         else:
-            ws = [w2 + mask[i][:, None] * (w1 - w2) for i in range(N_STYLES)]
+            diff = w1 - w2
+            ws = [w2 + mask[i][:, None] * diff for i in range(N_STYLES)]
         return ws, (n, mask)
 
     def synthesis(self, ws):

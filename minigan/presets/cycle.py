@@ -14,6 +14,7 @@ G(a) and the cycle error.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import numpy
@@ -24,8 +25,9 @@ from ..data import registry
 from ..data.evaluation import Real
 from ..gan.cyclegan import (CycleGANTrainer, patch_discriminator, point_discriminator,
                             point_generator, resnet_generator, translate)
-from .build import linear_decay, load, make_optimizer
+from .build import load, make_optimizer
 from .config import Config
+from .runner import ConfigError, checkpoint_in, run_record, train_to_end
 
 HELD_OUT = 0.1          # images: the last tenth of each domain (shuffled with seed 0) is held out
 HELD_OUT_SEED = 0
@@ -96,13 +98,17 @@ def build_cycle(cfg: Config, out: str | None) -> CycleExperiment:
 
 def inputs(exp_or_cfg, direction: str, n: int, seed: int = 0):
     """``n`` inputs of a translation (NumPy) and their labels (None for points): held-out
-    images of the source domain, or fresh points drawn with ``seed``."""
+    images of the source domain, or fresh points drawn with ``seed``. An experiment's own
+    held-out images are used as they are; a Config loads and splits its data set."""
     cfg = exp_or_cfg.cfg if hasattr(exp_or_cfg, "cfg") else exp_or_cfg
     ds = registry.get(cfg.data if direction == "a2b" else cfg.data_b)
-    real = load(ds.name)
-    if ds.kind == "toy":
-        return B.to_numpy(real.target.sample(n, B.RNG(seed))), None
-    _, (x, y) = split(real.images, real.labels)
+    held = getattr(exp_or_cfg, "held_a" if direction == "a2b" else "held_b", None)
+    if held is None:
+        real = load(ds.name)
+        if ds.kind == "toy":
+            return B.to_numpy(real.target.sample(n, B.RNG(seed))), None
+        _, held = split(real.images, real.labels)
+    x, y = held
     if n > len(x):
         raise ValueError(f"translate: only {len(x)} held-out images of {ds.name}; asked for {n}")
     pick = numpy.random.default_rng(seed).permutation(len(x))[:n]
@@ -168,7 +174,6 @@ def draw_translation(exp: CycleExperiment, path: str, n: int = 8, seed: int = 7,
 def run_cycle(cfg: Config, ck_path: str | None, out: str, progress: bool = True,
               pictures: bool = True, stop_after: int | None = None) -> dict:
     """Train (or continue) a CycleGAN config and write its outputs to ``out``; the metrics."""
-    import time
     start = time.perf_counter()
     exp = build_cycle(cfg, out)
     tr = exp.trainer
@@ -182,28 +187,12 @@ def run_cycle(cfg: Config, ck_path: str | None, out: str, progress: bool = True,
     if ck_path is not None:
         tr.resume(ck_path)
         tr.load_pools(tr.resumed_arrays)
-    decay = linear_decay([(tr.g_opt, cfg.lr), (tr.d_opt, cfg.lr_d or cfg.lr)],
-                         cfg.steps) if cfg.lr_decay else None
-    if decay is not None:
-        decay(tr)
-
-    def callback(trainer):
-        if decay is not None:
-            decay(trainer)
-        if stop_after is not None and trainer.step == stop_after:
-            trainer.request_stop()
-
-    tr.train(max(0, cfg.steps - tr.step), progress=progress, desc=cfg.preset,
-             callback=callback, callback_every=1)
-    tr.save()
+    train_to_end(tr, cfg, progress, stop_after)
     m = {"preset": cfg.preset, "objective": cfg.objective}
     m.update(evaluate_cycle(exp))
+    m.update(run_record(cfg, tr))
     h = tr.history
-    m.update({"final_d_loss": h.d_loss[-1] if len(h) else None,
-              "final_g_loss": h.g_loss[-1] if len(h) else None,
-              "final_cycle_loss": h.cycle[-1] if len(h) else None,
-              "steps": tr.step, "seconds": round(tr.seconds, 3), "seed": cfg.seed,
-              "backend": B.current().name, "warnings": tr.warnings, "config": cfg.as_dict()})
+    m["final_cycle_loss"] = h.cycle[-1] if len(h) else None
     tr.history.to_csv(os.path.join(out, "history.csv"))
     if pictures:
         viz.losses(h, os.path.join(out, "losses.png"), title=f"{cfg.preset} losses (lsgan)")
@@ -217,7 +206,6 @@ def run_cycle(cfg: Config, ck_path: str | None, out: str, progress: bool = True,
 def load_translators(checkpoint):
     """(G, F, Config) from a CycleGAN run's checkpoint (a file or its run folder)."""
     from ..gan.checkpoint import CheckpointError, load_checkpoint
-    from .runner import ConfigError, checkpoint_in
     path = checkpoint_in(checkpoint)
     ck = load_checkpoint(path)
     if "config" not in ck["meta"]:
@@ -243,7 +231,6 @@ def translate_checkpoint(checkpoint, direction: str, n: int, out: str, input_pat
     arrays in ``input_path``, a .npy) with G ("a2b") or F ("b2a") and write ``out``: a
     .png (rows: inputs, translations, cycled back) or a .npz with ``inputs``, ``outputs``
     and, for held-out images, the inputs' ``labels``. Nothing is written on an error."""
-    from .runner import ConfigError
     if direction not in ("a2b", "b2a"):
         raise ConfigError(f"translate: --direction must be a2b or b2a, got {direction!r}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -290,7 +277,6 @@ def translate_checkpoint(checkpoint, direction: str, n: int, out: str, input_pat
 
 def _read_input(path, ds):
     """A .npy of inputs in the source domain's shape (a single sample is one row)."""
-    from .runner import ConfigError
     if not os.path.isfile(str(path)):
         raise ConfigError(f"translate: --input {str(path)!r} does not exist")
     try:

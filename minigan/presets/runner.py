@@ -110,6 +110,39 @@ def _config_for(name, seed, overrides, resume):
     return resolve(cfg, explicit=set(overrides)), None
 
 
+def train_to_end(tr, cfg: Config, progress: bool = True, stop_after: int | None = None,
+                 on_step=None) -> None:
+    """Train ``tr`` up to ``cfg.steps`` (continuing a resumed run), with both learning rates
+    falling linearly to 0 when ``cfg.lr_decay``, ``on_step(trainer)`` after every step and,
+    with ``stop_after=k``, a stop after step k as Ctrl-C stops; then save a checkpoint."""
+    decay = linear_decay([(o, lr) for o, lr in ((tr.g_opt, cfg.lr), (tr.d_opt, cfg.lr_d or cfg.lr))
+                          if o is not None], cfg.steps) if cfg.lr_decay else None
+    if decay is not None:
+        decay(tr)                       # the schedule at the current step (0, or the resumed one)
+
+    def callback(trainer):
+        if decay is not None:
+            decay(trainer)
+        if on_step is not None:
+            on_step(trainer)
+        if stop_after is not None and trainer.step == stop_after:
+            trainer.request_stop()
+
+    tr.train(max(0, cfg.steps - tr.step), progress=progress, desc=cfg.preset,
+             callback=callback, callback_every=1)
+    tr.save()
+
+
+def run_record(cfg: Config, tr) -> dict:
+    """What every run's metrics.json holds besides its measures: the last losses, the steps,
+    the training time, the seed, the backend, the warnings and the config."""
+    h = tr.history
+    return {"final_d_loss": h.d_loss[-1] if len(h) else None,
+            "final_g_loss": h.g_loss[-1] if len(h) else None,
+            "steps": tr.step, "seconds": round(tr.seconds, 3), "seed": cfg.seed,
+            "backend": B.current().name, "warnings": tr.warnings, "config": cfg.as_dict()}
+
+
 def run(name: str | None = DEFAULT_PRESET, out: str | None = None, steps: int | None = None,
         seed: int = 0, progress: bool = True, overrides: dict | None = None,
         resume: str | None = None, pictures: bool = True, stop_after: int | None = None) -> dict:
@@ -156,31 +189,15 @@ def run(name: str | None = DEFAULT_PRESET, out: str | None = None, steps: int | 
         snapshot()
     tr.meta["mmd2_start"] = mmd_start
     every = cfg.sample_every or max(1, cfg.steps // 12)
-    decay = linear_decay([(o, lr) for o, lr in ((tr.g_opt, cfg.lr), (tr.d_opt, cfg.lr_d or cfg.lr))
-                          if o is not None], cfg.steps) if cfg.lr_decay else None
-    if decay is not None:
-        decay(tr)                       # the schedule at the current step (0, or the resumed one)
 
-    def callback(trainer):
-        if decay is not None:
-            decay(trainer)
+    def on_step(trainer):
         if trainer.step % every == 0 or trainer.step == cfg.steps:
             snapshot()
-        if stop_after is not None and trainer.step == stop_after:
-            trainer.request_stop()
 
-    tr.train(max(0, cfg.steps - tr.step), progress=progress, desc=cfg.preset,
-             callback=callback, callback_every=1)
-    tr.save()
+    train_to_end(tr, cfg, progress, stop_after, on_step)
     m = {"preset": cfg.preset, "objective": cfg.objective}
     m.update(evaluate(exp, B.RNG(cfg.seed + 13)))
-    h = tr.history
-    m.update({
-        "final_d_loss": h.d_loss[-1] if len(h) else None,
-        "final_g_loss": h.g_loss[-1] if len(h) else None,
-        "steps": tr.step, "seconds": round(tr.seconds, 3), "seed": cfg.seed,
-        "backend": B.current().name, "warnings": tr.warnings, "config": cfg.as_dict(),
-    })
+    m.update(run_record(cfg, tr))
     if mmd_start is not None:
         m["mmd2_start"] = mmd_start
     if pictures:
