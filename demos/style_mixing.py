@@ -16,8 +16,8 @@ preset trains one (or ``--checkpoint DIR`` reuses a trained run). This demo then
 
 Summary: the share of mixing-grid cells whose digit (by the digit classifier) is their
 coarse source's; per psi, the Frechet digit distance to real digits with its mean and
-covariance terms and the classifier's mean confidence; the mean per-pixel std from
-noise. In ``--quick`` mode the generator is barely trained, so the numbers only show that
+covariance terms, precision and recall (k=3, in the classifier's features) and the
+classifier's mean confidence; the mean per-pixel std from noise. In ``--quick`` mode the generator is barely trained, so the numbers only show that
 everything runs.
 """
 from __future__ import annotations
@@ -83,8 +83,9 @@ def main(argv=None) -> dict:
                    labels=["noise off", "draw 1", "draw 2", "std"])
     for psi, r in sweep.items():
         print(f"psi {psi:<4}: Frechet digit distance {r['frechet']:.1f} (mean term "
-              f"{r['mean_term']:.1f}, covariance term {r['cov_term']:.1f}), classifier "
-              f"confidence {r['confidence']:.3f}")
+              f"{r['mean_term']:.1f}, covariance term {r['cov_term']:.1f}), precision "
+              f"{r['precision']:.3f}, recall {r['recall']:.3f}, classifier confidence "
+              f"{r['confidence']:.3f}")
     print(f"style mixing: {100 * agreement:.0f}% of the cells show their coarse source's digit")
     return _common.summary(args, {"mixing_agreement": agreement,
                                   "truncation": {str(k): v for k, v in sweep.items()},

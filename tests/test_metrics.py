@@ -1,14 +1,18 @@
-"""Metrics: KS statistic, MMD^2, mode coverage and the Frechet distance, on inputs with known answers."""
+"""Metrics: KS statistic, MMD^2, mode coverage, the Frechet distance and precision/recall, on inputs with known answers."""
 import math
 from statistics import NormalDist
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigan as mg
 from minigan.data import GaussianGrid, GaussianRing
-from minigan.metrics import (ModeCoverage, feature_statistics, frechet_distance, ks_statistic,
-                             median_distance, mmd2, mode_coverage, wasserstein_1d)
+from minigan.metrics import (ModeCoverage, PrecisionRecall, feature_statistics, frechet_distance,
+                             ks_statistic, median_distance, mmd2, mode_coverage, precision_recall,
+                             wasserstein_1d)
+from tests.reference.metrics_ref import precision_recall_ref
 
 
 # ---------------------------------------------------------------- KS
@@ -194,3 +198,50 @@ def test_feature_statistics():
     mu, sigma = feature_statistics(f)
     np.testing.assert_allclose(mu, f.mean(0))
     np.testing.assert_allclose(sigma, np.cov(f.T))
+
+
+# ---------------------------------------------------------------- precision and recall
+
+
+def test_precision_recall_by_hand():
+    # real: 0, 1, 2, 10 on a line; k=1 radii 1, 1, 1, 8. fake: 0.5 (inside), 20 (outside),
+    # 1.5 (inside); fake radii (k=1): 1, 18.5, 1 -> real 0, 1, 2 inside (10 too: 20-18.5).
+    real = np.array([[0.0], [1.0], [2.0], [10.0]])
+    fake = np.array([[0.5], [20.0], [1.5]])
+    pr = precision_recall(real, fake, k=1)
+    assert isinstance(pr, PrecisionRecall) and pr.k == 1
+    assert pr.precision == pytest.approx(2 / 3) and pr.recall == pytest.approx(1.0)
+    assert precision_recall(fake, real, k=1) == (pr.recall, pr.precision, 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(4, 30), m=st.integers(4, 30), d=st.integers(1, 4), k=st.integers(1, 3),
+       shift=st.floats(0.0, 3.0), seed=st.integers(0, 2**16), chunk=st.integers(1, 40))
+def test_precision_recall_matches_the_loop_definition(n, m, d, k, shift, seed, chunk):
+    rng = np.random.default_rng(seed)
+    real, fake = rng.normal(size=(n, d)), rng.normal(shift, 0.5, size=(m, d))
+    pr = precision_recall(real, fake, k=k, chunk=chunk)
+    assert (pr.precision, pr.recall) == pytest.approx(precision_recall_ref(real, fake, k))
+
+
+def test_precision_recall_separates_quality_from_variety(backend_name, to_xp):
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(600, 2))
+    same = precision_recall(real, to_xp(rng.normal(size=(600, 2))))
+    narrow = precision_recall(real, to_xp(rng.normal(scale=0.3, size=(600, 2))))   # typical only
+    off = precision_recall(real, to_xp(rng.normal(6.0, 1.0, size=(600, 2))))      # unrealistic
+    assert same.precision > 0.8 and same.recall > 0.8
+    assert narrow.precision > 0.95 and narrow.recall < 0.5
+    assert off.precision < 0.1 and off.recall < 0.1
+
+
+def test_precision_recall_errors():
+    a = np.zeros((10, 3))
+    with pytest.raises(ValueError, match="precision_recall: real and fake samples differ in size"):
+        precision_recall(a, np.zeros((10, 2)))
+    with pytest.raises(ValueError, match="need more than k=3 samples on each side, got 10 real and 3"):
+        precision_recall(a, np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="precision_recall: k must be a positive int"):
+        precision_recall(a, a, k=0)
+    with pytest.raises(ValueError, match="NaN"):
+        precision_recall(a, np.full((10, 3), np.nan))

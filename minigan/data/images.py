@@ -54,18 +54,29 @@ def load_sklearn_digits():
     return _to_unit_range(d.images[:, None, :, :], 16.0), numpy.asarray(d.target, dtype=numpy.int64)
 
 
-def load_sklearn_digits28(box: int = 20, size: int = 28):
-    """scikit-learn's digits in MNIST's frame: each 8x8 digit upsampled (bilinear, PyTorch's
-    align_corners=False) to ``box`` x ``box`` and centred on a ``size`` x ``size`` background
-    of -1, as MNIST centres its digits in a 20x20 box -> (images (1797, 1, 28, 28) in [-1, 1],
-    labels). The strokes stay the blurred 16-level strokes of the 8x8 scans: the style
-    a CycleGAN translates into MNIST's."""
+def load_sklearn_digits28(box: int = 20, size: int = 28, ink: float = 0.25):
+    """scikit-learn's digits in MNIST's frame -> (images (1797, 1, 28, 28) in [-1, 1], labels).
+
+    Each 8x8 digit is upsampled (bilinear, PyTorch's align_corners=False) to ``box`` x
+    ``box`` and centred on a ``size`` x ``size`` background of -1, as MNIST centres its
+    digits in a 20x20 box. An 8x8 value is not a grey level but an ink count: how many
+    pixels of a 4x4 block of the original 32x32 bitmap are set. Upsampled as it is, the
+    count draws every stroke as a wide grey band (a "1" becomes a bar that MNIST's
+    classifier reads as an 8). So the upsampled coverage ``u`` in [0, 1] is turned back
+    into strokes by a soft threshold, ``clip((u - ink) / (1 - ink), 0, 1)``: where less than
+    ``ink`` of the area was inked, the pixel is background. ``ink=0`` keeps the bands.
+    The strokes stay the soft, blocky strokes of the 8x8 scans: the style a CycleGAN
+    translates into MNIST's (docs/data.md)."""
+    if not 0.0 <= ink < 1.0:
+        raise ValueError(f"load_sklearn_digits28: ink must be in [0, 1), got {ink!r}")
     from ..ops.resample import upsample_forward
     images, labels = load_sklearn_digits()
     big, _ = upsample_forward(images.astype(numpy.float64), (box, box), "bilinear", False)
+    coverage = numpy.clip((big + 1.0) / 2.0, 0.0, 1.0)
+    strokes = numpy.clip((coverage - ink) / (1.0 - ink), 0.0, 1.0) * 2.0 - 1.0
     out = numpy.full((len(images), 1, size, size), -1.0, dtype=numpy.float32)
     top = (size - box) // 2
-    out[:, :, top:top + box, top:top + box] = numpy.clip(big, -1.0, 1.0)
+    out[:, :, top:top + box, top:top + box] = strokes
     return out, labels
 
 

@@ -5,7 +5,8 @@ what does truncation trade?
                                      the label of their coarse-style source
     truncation_sweep(G, psis, ref)   per psi: the Frechet digit distance to real digits,
                                      split into its mean term |mu_g - mu_r|^2 and its
-                                     covariance term, and the classifier's mean confidence
+                                     covariance term; precision (quality) and recall
+                                     (variety); and the classifier's mean confidence
     noise_spread(G, z, draws)        the per-pixel std over noise draws for fixed latents:
                                      where the noise inputs change the picture
 """
@@ -36,10 +37,14 @@ def _generate(G, z, batch=500):
 
 
 def truncation_sweep(G, psis, reference, n: int = 2000, seed: int = 0) -> dict:
-    """{psi: {frechet, mean_term, cov_term, confidence}} for ``n`` samples of ``G`` at each
-    truncation psi against ``reference`` images (the same latents for every psi)."""
+    """{psi: {frechet, mean_term, cov_term, precision, recall, confidence}} for ``n`` samples
+    of ``G`` at each truncation psi against ``reference`` images (the same latents for
+    every psi). Precision and recall are :func:`minigan.metrics.precision_recall` (k=3) in
+    the classifier's features: the Frechet distance's two terms both mix quality and
+    variety, while precision measures quality alone."""
     clf = load_digit_classifier()
-    mu_r, s_r = metrics.feature_statistics(clf.features(reference))
+    f_r = clf.features(reference)
+    mu_r, s_r = metrics.feature_statistics(f_r)
     z = B.RNG(seed).standard_normal((n, G.latent_dim))
     G.eval()
     before = G.truncation
@@ -48,13 +53,16 @@ def truncation_sweep(G, psis, reference, n: int = 2000, seed: int = 0) -> dict:
         for psi in psis:
             G.truncation = float(psi)
             x = _generate(G, z)
-            mu, s = metrics.feature_statistics(clf.features(x))
+            f = clf.features(x)
+            mu, s = metrics.feature_statistics(f)
             fd = metrics.frechet_distance(mu, s, mu_r, s_r)
+            pr = metrics.precision_recall(f_r, f)
             mean_term = float(((mu - mu_r) ** 2).sum())
             logits = clf.logits(x)
             p = numpy.exp(logits - logits.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
             out[float(psi)] = {"frechet": fd, "mean_term": mean_term, "cov_term": fd - mean_term,
+                               "precision": pr.precision, "recall": pr.recall,
                                "confidence": float(p.max(axis=1).mean())}
     finally:
         G.truncation = before
