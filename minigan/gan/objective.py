@@ -26,6 +26,12 @@ class Objective:
     # the optimizer for D and G and the D steps per G step used with this objective (the
     # introducing paper's where it gave them; otherwise DCGAN's Adam(2e-4, (0.5, 0.999)))
     defaults = dict(optimizer="adam", lr=2e-4, betas=(0.5, 0.999), n_critic=1)
+    # how the game picture (minigan/gan/game.py) reads D's output as "realness": the
+    # colour's label, the value meaning "cannot tell" (None: a critic's level is arbitrary)
+    # and fixed colour limits (None: each picture spans its own values)
+    reading_label = "critic D(x)"
+    reading_centre: float | None = None
+    reading_limits: tuple | None = None
 
     @classmethod
     def from_config(cls, cfg) -> "Objective":
@@ -47,6 +53,11 @@ class Objective:
         lr, dr = self.d_real(real_out)
         lf, df = self.d_fake(fake_out)
         return array_module(lr).asarray(lr + lf), dr, df
+
+    def reading(self, out, fake_out):
+        """D's raw outputs ``out`` (N, 1) as the game picture colours them, (N, 1); ``fake_out``
+        (D on a batch of fakes) is there for readings relative to it. Here: the raw score."""
+        return out
 
     def after_d_step(self, D) -> None:
         """Called after every D update (WGAN clips D's weights here)."""

@@ -40,6 +40,11 @@ from .objective import LN2, Objective
 class _LogisticD(Objective):
     """D is a logistic classifier: L_D = BCE(real, 1) + BCE(fake, 0)."""
     nonnegative_d_loss = True
+    reading_label = "D(x) = sigmoid(logit): P(real)"
+    reading_centre, reading_limits = 0.5, (0.0, 1.0)
+
+    def reading(self, out, fake_out):
+        return losses.sigmoid(out)
 
     def d_real(self, real_out):
         return losses.bce_with_logits(real_out, 1.0)
@@ -71,6 +76,8 @@ class LeastSquares(Objective):
     L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2],  L_G = 1/2 E[(D(G(z)) - 1)^2]."""
     name = "lsgan"
     threshold = 0.5
+    reading_label = "D(x) (targets: real 1, fake 0)"
+    reading_centre = 0.5
     nonnegative_d_loss = True
     equilibrium = {"d_loss": 0.25, "g_loss": 0.125}      # D outputs 1/2 everywhere
 
@@ -89,6 +96,8 @@ class Hinge(Objective):
     L_G = -E[D(G(z))]."""
     name = "hinge"
     critic = True
+    reading_label = "critic D(x) (margins at +1 and -1)"
+    reading_centre = 0.0
     nonnegative_d_loss = True
 
     def d_real(self, real_out):
@@ -117,6 +126,11 @@ class RelativisticAverage(Objective):
     threshold = None             # "real" is relative to the other batch: no fixed origin
     nonnegative_d_loss = True
     equilibrium = {"d_loss": 2 * LN2, "g_loss": 2 * LN2}   # o_r = o_f: every d is 0
+    reading_label = "sigmoid(D(x) - mean D(fake)): P(x more real than the average fake)"
+    reading_centre, reading_limits = 0.5, (0.0, 1.0)
+
+    def reading(self, out, fake_out):
+        return losses.sigmoid(out - fake_out.mean())
 
     @staticmethod
     def _relative_loss(up, down):
@@ -211,6 +225,9 @@ class MMD(Objective):
     threshold = None
     reports_mmd = True
     config_fields = ("bandwidths",)
+    # no D: the game picture colours the witness function of the kernel (ops/mmd.py)
+    reading_label = "MMD witness f(x) = mean k(x, real) - mean k(x, fake)"
+    reading_centre = 0.0
     defaults = dict(optimizer="adam", lr=1e-3, betas=(0.5, 0.999), n_critic=0)
 
     def __init__(self, bandwidths=(2.0, 5.0, 10.0, 20.0, 40.0, 80.0)):

@@ -10,6 +10,10 @@ bandwidths sigma_1..sigma_S.
     W[i, j]   = sum_s exp(-|x_i - z_j|^2 / (2 sigma_s^2)) / sigma_s^2         (z = x or y)
     dMMD^2/dx = -2 / (m (m-1)) (rowsum(Wxx) x - Wxx x) + 2 / (m n) (rowsum(Wxy) x - Wxy y)
 
+The witness function of the same kernel (what the game picture colours, minigan/gan/game.py):
+
+    f(t)      = mean_j k(t, y_j) - mean_i k(t, x_i)       positive where real data is denser
+
 Everything is matrix products and element-wise work on (m, m), (n, n) and (m, n)
 matrices, on the inputs' backend.
 """
@@ -82,3 +86,18 @@ def mmd2_backward(dout, cache):
     dx += cross
     dx *= dout
     return dx
+
+
+def mmd_witness(t, x, y, bandwidths):
+    """The MMD witness function at points t (p, d) for generated x (m, d) and real y (n, d):
+    f(t) = mean_j k(t, y_j) - mean_i k(t, x_i) with the kernel of :func:`mmd2_forward`,
+    shape (p,). MMD^2 (biased) = mean_j f(y_j) - mean_i f(x_i); -dMMD^2_u/dx_i is close to
+    (2/m) grad f(x_i) (docs/math/mmd.md, "The witness function")."""
+    for name, a in (("t", t), ("x", x), ("y", y)):
+        if a.ndim != 2 or a.shape[1] != t.shape[1]:
+            raise ValueError(f"mmd_witness: {name} must have shape (N, {t.shape[1]}) like t, "
+                             f"got {tuple(a.shape)}")
+    t2, x2, y2 = (t * t).sum(axis=1), (x * x).sum(axis=1), (y * y).sum(axis=1)
+    kty, _ = _kernels(_sq_dists(t, y, t2, y2), bandwidths, False)
+    ktx, _ = _kernels(_sq_dists(t, x, t2, x2), bandwidths, False)
+    return kty.mean(axis=1) - ktx.mean(axis=1)

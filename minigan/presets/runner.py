@@ -4,7 +4,8 @@
     run(None, resume="runs/ring8", steps=20000)          # continue a run
 
 Every run writes metrics.json, history.csv, losses.png, diagnostics.png, samples.png,
-samples.gif and checkpoint.npz (see docs/training.md).
+samples.gif and checkpoint.npz, and runs on 1-D and 2-D data game.png and game.gif (see
+docs/training.md).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ..data import registry
 from ..gan.checkpoint import CheckpointError, load_checkpoint
 from .build import build, generate, linear_decay
 from .config import DEFAULT_PRESET, PRESETS, Config, check, resolve
+from .game import GameSnapshots
 from .report import averaged, evaluate, mmd_at_start, write_pictures
 
 # what may change when a run is continued: how long it runs, and how often it checkpoints
@@ -173,16 +175,19 @@ def run(name: str | None = DEFAULT_PRESET, out: str | None = None, steps: int | 
     n_snap = 10 * exp.n_classes if exp.n_classes else (64 if exp.images is not None else 500)
     snap_labels = numpy.repeat(numpy.arange(exp.n_classes), 10) if exp.n_classes else None
     snapshots = []
+    game = GameSnapshots(exp)           # game.png / game.gif on 1-D and 2-D data
 
     def snapshot():
         with averaged(exp):
             x = generate(tr.G, cfg, n_snap, B.RNG(SNAPSHOT_SEED), snap_labels, exp.n_classes)
+            game.take()
         snapshots.append((tr.step, x))
 
-    tr.extra_arrays = lambda: {f"{SNAPSHOT}{s}": x for s, x in snapshots}
+    tr.extra_arrays = lambda: {**{f"{SNAPSHOT}{s}": x for s, x in snapshots}, **game.arrays()}
     if ck_path is not None:
         tr.resume(ck_path)
         snapshots.extend(snapshots_of(tr.resumed_arrays))
+        game.restore(tr.resumed_arrays)
         mmd_start = tr.meta.get("mmd2_start")
     else:
         mmd_start = mmd_at_start(exp, B.RNG(cfg.seed + 11))
@@ -202,6 +207,7 @@ def run(name: str | None = DEFAULT_PRESET, out: str | None = None, steps: int | 
         m["mmd2_start"] = mmd_start
     if pictures:
         write_pictures(exp, out, B.RNG(cfg.seed + 17), snapshots, m)
+        game.write(out)
     else:
         tr.history.to_csv(os.path.join(out, "history.csv"))
     m["wall_seconds"] = round(time.perf_counter() - start, 3)
