@@ -10,6 +10,8 @@
     minigan translate CHECKPOINT --direction a2b|b2a [--n N] --out FILE.png|FILE.npz
                    [--input FILE.npy] [--seed S]      # a CycleGAN's translations
     minigan gradcheck [--seed S] [--backend B]   # every layer's backward vs central differences
+    minigan exercise NAME [--out FILE.py] [--forward | --solution] [--force] | --list
+    minigan check FILE.py [--exercise NAME] [--seed S] [--use [--steps N] [--out FILE.png]]
     minigan info                                 # Python, NumPy, CuPy, GPU, backend
     minigan presets                              # the experiments ``train`` knows
 
@@ -160,6 +162,28 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=_seed, default=0)
     g.add_argument("--backend", choices=B.names(), help=backend_help)
 
+    e = sub.add_parser("exercise", help="write an exercise: an op whose backward pass you write "
+                                         "(docs/exercises.md)")
+    e.add_argument("name", nargs="?", help="the exercise (see --list)")
+    e.add_argument("--list", action="store_true", help="list the exercises")
+    e.add_argument("--out", metavar="FILE.py", help="where to write it (default: NAME.py)")
+    e.add_argument("--forward", action="store_true", help="leave the forward pass to write too")
+    e.add_argument("--solution", action="store_true", help="write the worked answer instead")
+    e.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    c = sub.add_parser("check", help="judge an exercise file: your gradients against minigan's "
+                                     "op and central differences")
+    c.add_argument("file", help="the exercise file (.py) written by `minigan exercise`")
+    c.add_argument("--exercise", metavar="NAME", help="which exercise the file is (default: "
+                                                      "the file's '# minigan exercise:' line)")
+    c.add_argument("--seed", type=_seed, default=0, help="which shapes are drawn (default 0)")
+    c.add_argument("--use", action="store_true",
+                   help="then train a tiny 1-D GAN with your op in it, and with minigan's")
+    c.add_argument("--steps", type=_positive_int, help="--use: training steps")
+    c.add_argument("--out", metavar="FILE.png",
+                   help="--use: the picture of both runs (default: beside FILE, NAME_use.png)")
+    c.add_argument("--quiet", action="store_true", help="--use: no progress bar")
+
     sub.add_parser("info", help="versions, GPU and backend in use")
     sub.add_parser("presets", help="list the experiments `minigan train` knows")
     return p
@@ -286,6 +310,59 @@ def cmd_gradcheck(args) -> int:
     return 0
 
 
+def cmd_exercise(args) -> int:
+    from . import exercises
+
+    if args.list:
+        for name, ex in exercises.EXERCISES.items():
+            print(f"{name:<17} {ex.title}  ({ex.math})")
+        return 0
+    if not args.name:
+        raise UsageError(f"give an exercise name or --list; the exercises are: "
+                         f"{', '.join(exercises.names())}")
+    if args.name not in exercises.EXERCISES:
+        raise UsageError(f"unknown exercise {args.name!r}; the exercises are: "
+                         f"{', '.join(exercises.names())}")
+    if args.forward and args.solution:
+        raise UsageError("--forward and --solution exclude each other")
+    path = args.out or f"{args.name}.py"
+    if not path.endswith(".py"):
+        raise UsageError(f"--out {path!r}: an exercise is a Python file, expected a name ending "
+                         f"in .py")
+    if os.path.exists(path) and not args.force:
+        raise UsageError(f"{path!r} exists (your work?): choose another --out or pass --force")
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        raise UsageError(f"--out {path!r}: the folder {folder!r} does not exist")
+    exercises.write(args.name, path, forward=args.forward, solution=args.solution)
+    what = "the worked answer" if args.solution else "the exercise"
+    print(f"wrote {what} {args.name} to {path}; when it is written: minigan check {path}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from . import exercises
+    from .exercises.student import CheckError
+
+    try:
+        result = exercises.check(args.file, exercise=args.exercise, seed=args.seed)
+    except CheckError as exc:
+        raise UsageError(str(exc)) from None
+    print(result.text())
+    if args.use:
+        if result.problem:
+            print("\n--use: the op must run before a GAN can train with it")
+            return 1
+        from .exercises.use import run_use
+        try:
+            print()
+            print(run_use(args.file, result.exercise.name, steps=args.steps, out=args.out,
+                          seed=args.seed, progress=not args.quiet))
+        except CheckError as exc:
+            raise UsageError(str(exc)) from None
+    return 0 if result.ok else 1
+
+
 def cmd_info(args) -> int:
     for k, v in B.info().items():
         print(f"{k:>9}: {v}")
@@ -308,7 +385,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sub = {a.dest: a for a in parser._subparsers._group_actions}["command"].choices[args.command]
     handler = {"train": cmd_train, "sample": cmd_sample, "translate": cmd_translate,
-               "gradcheck": cmd_gradcheck,
+               "gradcheck": cmd_gradcheck, "exercise": cmd_exercise, "check": cmd_check,
                "info": cmd_info, "presets": cmd_presets}[args.command]
     try:
         _select_backend(args)
