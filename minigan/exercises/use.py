@@ -4,11 +4,12 @@ once with the student's op in it and once with minigan's, with the same seed.
     G: z (4 normal numbers) -> Linear 32 -> act -> Linear 32 -> act -> Linear 1
     D: x -> Linear 32 -> act -> Linear 32 -> act -> Linear 1 (a logit)
 
-The non-saturating GAN with Adam(1e-3, (0.5, 0.999)), batch 128. Where the student's op
-goes: every Linear (linear), every hidden activation (relu, leaky_relu, tanh, sigmoid,
-softplus; sigmoid in D only, where it does not saturate G), batch norm after G's hidden Linears (batchnorm), both losses
-(bce_with_logits); the matching network trains G on MMD^2 alone (mmd2); WGAN-GP with the
-critic Linear-Tanh-Linear trains on the student's penalty gradient (gradient_penalty).
+The non-saturating GAN with Adam(1e-3, (0.5, 0.999)) decaying linearly to 0, batch 256.
+Where the student's op goes: every Linear (linear); every hidden activation (relu,
+leaky_relu, tanh, softplus; sigmoid in D only, where it does not saturate G); batch norm
+after G's hidden Linears (batchnorm); both losses (bce_with_logits). The matching network
+trains G on MMD^2 alone (mmd2); WGAN-GP with the critic Linear-Tanh-Linear trains on the
+student's penalty gradient (gradient_penalty).
 A right op learns what minigan's learns: the mean and std of G's samples come out the
 same up to rounding (GAN training amplifies rounding, so not bit for bit).
 """
@@ -194,6 +195,11 @@ def _wgan_gp_steps(name, module, G, D, rng, steps, progress, n_critic=5, lam=1.0
     return {"wasserstein": w}
 
 
+def compare(module, name: str, steps: int | None = None, seed: int = 0, progress=False):
+    """(the run with the student's op from ``module``, the run with minigan's), same seed."""
+    return train(name, module, steps, seed, progress), train(name, None, steps, seed, progress)
+
+
 def run_use(path: str, name: str, steps: int | None = None, out: str | None = None,
             seed: int = 0, progress: bool = True) -> str:
     """Train with the student's op (loaded from ``path``) and with minigan's; write the
@@ -212,8 +218,7 @@ def run_use(path: str, name: str, steps: int | None = None, out: str | None = No
         raise CheckError(f"--out {out!r}: expected a .png file")
     _, module = load(path, name)
     steps = steps or STEPS.get(name, 2000)
-    yours = train(name, module, steps, seed, progress)
-    ours = train(name, None, steps, seed, progress)
+    yours, ours = compare(module, name, steps, seed, progress)
     same = abs(yours["mean"] - ours["mean"]) < 1e-3 and abs(yours["std"] - ours["std"]) < 1e-3
     viz.histogram_1d(yours["samples"], out, pdf=Gaussian1D(MEAN, STD).pdf,
                      title=f"G trained with your {name}: mean {yours['mean']:.2f}, std "
