@@ -20,11 +20,12 @@ import numpy
 from .. import backend as B
 from .. import viz
 from ..gan.game import GameFrame, game_frame, latent_grid
+from ..gan.objectives import objective_class
 from .report import averaged
 
 PREFIX = "game/"
 NOISE_SEED, REAL_SEED = 7, 7
-N_FAKE, N_REAL = 256, 512
+N_FAKE, N_REAL = {1: 1000, 2: 256}, {1: 2000, 2: 512}     # by the data's dimension
 FIELDS = ("surface", "fake", "arrows", "mesh")      # per frame; bounds and real per run
 
 
@@ -32,6 +33,30 @@ def applies(exp) -> bool:
     """Whether the run gets game pictures: toy data of dimension 1 or 2."""
     ds = exp.dataset
     return ds.kind == "toy" and ds.dim in (1, 2) and not exp.n_classes
+
+
+def _mesh_z(cfg, d: int):
+    return latent_grid(cfg.latent_dim, cfg.noise, points=21 if d == 2 else 41, axes=d)
+
+
+def frames_of(user: dict, cfg) -> list:
+    """The game frames among a run's checkpoint user arrays (``read_run(...).user``) as
+    GameFrames in step order, labelled for ``cfg``'s objective; [] when the run has none."""
+    if f"{PREFIX}bounds" not in user:
+        return []
+    obj = objective_class(cfg.objective)
+    bounds = numpy.asarray(user[f"{PREFIX}bounds"], dtype=numpy.float64)
+    real = numpy.asarray(user[f"{PREFIX}real"], dtype=numpy.float64)
+    label = _mesh_z(cfg, real.shape[1])[1]
+    steps = sorted({int(k[len(PREFIX):].split("/")[0]) for k in user
+                    if k.startswith(PREFIX) and k[len(PREFIX):].split("/")[0].isdigit()})
+    frames = []
+    for s in steps:
+        part = {k: numpy.asarray(user[f"{PREFIX}{s}/{k}"], dtype=numpy.float64) for k in FIELDS}
+        frames.append(GameFrame(s, bounds, part["surface"], real, part["fake"], part["arrows"],
+                                part["mesh"], obj.reading_label, obj.reading_centre,
+                                obj.reading_limits, label))
+    return frames
 
 
 class GameSnapshots:
@@ -43,14 +68,12 @@ class GameSnapshots:
         self.bounds = None
         if not self.on:
             return
-        cfg = exp.cfg
+        cfg, d = exp.cfg, exp.dataset.dim
         noise = B.RNG(NOISE_SEED)
-        self.z = (noise.random((N_FAKE, cfg.latent_dim)) if cfg.noise == "uniform"
-                  else noise.standard_normal((N_FAKE, cfg.latent_dim)))
-        self.real = B.to_numpy(exp.target.sample(N_REAL, REAL_SEED)).astype(numpy.float64)
-        d = exp.dataset.dim
-        self.mesh_z, self.mesh_label = latent_grid(cfg.latent_dim, cfg.noise,
-                                                   points=21 if d == 2 else 41, axes=d)
+        self.z = (noise.random((N_FAKE[d], cfg.latent_dim)) if cfg.noise == "uniform"
+                  else noise.standard_normal((N_FAKE[d], cfg.latent_dim)))
+        self.real = B.to_numpy(exp.target.sample(N_REAL[d], REAL_SEED)).astype(numpy.float64)
+        self.mesh_z, self.mesh_label = _mesh_z(cfg, d)
 
     def _frame(self) -> GameFrame:
         tr = self.exp.trainer
@@ -81,14 +104,7 @@ class GameSnapshots:
             return
         self.bounds = numpy.asarray(user[f"{PREFIX}bounds"], dtype=numpy.float64)
         self.real = numpy.asarray(user[f"{PREFIX}real"], dtype=numpy.float64)
-        obj = self.exp.trainer.objective
-        steps = {int(k[len(PREFIX):].split("/")[0]) for k in user
-                 if k.startswith(PREFIX) and k[len(PREFIX):].split("/")[0].isdigit()}
-        for s in steps:
-            parts = {k: numpy.asarray(user[f"{PREFIX}{s}/{k}"], dtype=numpy.float64) for k in FIELDS}
-            self.frames[s] = GameFrame(s, self.bounds, parts["surface"], self.real, parts["fake"],
-                                       parts["arrows"], parts["mesh"], obj.reading_label,
-                                       obj.reading_centre, obj.reading_limits, self.mesh_label)
+        self.frames.update({f.step: f for f in frames_of(user, self.exp.cfg)})
 
     def write(self, out: str) -> list:
         """game.png (the final state, G's weight average when the run keeps one) and game.gif
@@ -105,4 +121,4 @@ class GameSnapshots:
         return paths
 
 
-__all__ = ["GameSnapshots", "applies"]
+__all__ = ["GameSnapshots", "applies", "frames_of"]

@@ -7,9 +7,9 @@ picture".
 
 Colours: red where D reads "real", blue where it reads "fake", white at the objective's
 "cannot tell" value when it has one (0.5 for a probability). Readings without fixed
-limits (critic scores, LSGAN's D, the MMD witness) span each picture's own values (the
-1st to 99th percentile of the grid, symmetric about the centre when there is one); the
-colour bar gives the numbers. Arrows: -dL_G/dx scaled so that the longest is 8 % of the
+limits (critic scores, LSGAN's D, the MMD witness) span each picture's own values under
+the real and fake samples (symmetric about the centre when there is one; farther out the
+colours saturate); the colour bar gives the numbers. Arrows: -dL_G/dx scaled so that the longest is 8 % of the
 wider axis (their true size is in the title); on 1-D data 64 of the fakes carry one,
 stacked at increasing heights.
 """
@@ -46,17 +46,34 @@ def _checked(frame, fn: str) -> dict:
     return a
 
 
-def _limits(frame, v) -> tuple:
-    """Colour (or curve) limits of the surface values ``v``."""
+def _under_samples(a) -> numpy.ndarray:
+    """The surface's values at the grid cells nearest to the real and fake samples."""
+    pts = numpy.concatenate([a["real"], a["fake"]])
+    b, s = a["bounds"], a["surface"]
+    res = s.shape[0]
+    idx = []
+    for k in range(pts.shape[1]):
+        lo, hi = b[2 * k], b[2 * k + 1]
+        idx.append(numpy.clip(numpy.rint((pts[:, k] - lo) / (hi - lo) * (res - 1)), 0, res - 1)
+                   .astype(int))
+    # surface[i, j] is at (xs[j], ys[i]): the y index first
+    return s[idx[0]] if len(idx) == 1 else s[idx[1], idx[0]]
+
+
+def _limits(frame, a) -> tuple:
+    """Colour (or curve) limits: the objective's fixed ones, else the range of the surface's
+    values under the samples (symmetric about the centre when there is one), so that the
+    contrast is where the game is played; far from the data a net's output keeps growing."""
     if frame.limits is not None:
         return tuple(float(x) for x in frame.limits)
+    v = _under_samples(a)
     v = v[numpy.isfinite(v)]
     if len(v) == 0:
         return (-1.0, 1.0)
     if frame.centre is not None:
-        half = float(numpy.percentile(numpy.abs(v - frame.centre), 99)) or 1e-12
+        half = float(numpy.abs(v - frame.centre).max()) or 1e-12
         return (frame.centre - half, frame.centre + half)
-    lo, hi = (float(x) for x in numpy.percentile(v, [1, 99]))
+    lo, hi = float(v.min()), float(v.max())
     return (lo, hi) if hi > lo else (lo - 1e-12, hi + 1e-12)
 
 
@@ -80,7 +97,7 @@ def _draw_mesh(ax, mesh, **kw):
 
 def _heatmap(ax, frame, a, alpha=1.0):
     x0, x1, y0, y1 = a["bounds"]
-    lo, hi = _limits(frame, a["surface"])
+    lo, hi = _limits(frame, a)
     im = ax.imshow(a["surface"], origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu_r",
                    vmin=lo, vmax=hi, alpha=alpha, interpolation="bilinear", aspect="auto")
     ax.set_xlim(x0, x1)
@@ -90,6 +107,8 @@ def _heatmap(ax, frame, a, alpha=1.0):
 
 
 def _draw_2d(fig, frame, a, title):
+    # fixed margins: a GIF's frames are drawn without a tight bounding box
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.06, top=0.87, wspace=0.22)
     left, right = fig.subplots(1, 2)
     im = _heatmap(left, frame, a)
     real, fake = a["real"], a["fake"]
@@ -116,6 +135,7 @@ def _draw_2d(fig, frame, a, title):
 
 
 def _draw_1d(fig, frame, a, title, ylim=None):
+    fig.subplots_adjust(left=0.1, right=0.9, bottom=0.09, top=0.89, hspace=0.3)
     top_ax, map_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": (3, 1)}, sharex=True)
     x0, x1 = a["bounds"]
     edges = numpy.linspace(x0, x1, 61)
@@ -136,7 +156,9 @@ def _draw_1d(fig, frame, a, title, ylim=None):
     curve = top_ax.twinx()
     xs = numpy.linspace(x0, x1, a["surface"].shape[0])
     curve.plot(xs, a["surface"], color="tab:blue", ls="--", lw=1.8, label=frame.label)
-    curve.set_ylim(*_limits(frame, a["surface"]))
+    lo, hi = _limits(frame, a)
+    pad = 0.0 if frame.limits is not None else 0.05 * (hi - lo)
+    curve.set_ylim(lo - pad, hi + pad)
     if frame.centre is not None:
         curve.axhline(frame.centre, color="tab:blue", lw=0.6, ls=":")
     curve.set_ylabel(frame.label, color="tab:blue", fontsize=7)
@@ -162,7 +184,7 @@ def _draw_1d(fig, frame, a, title, ylim=None):
     fig.suptitle(title, fontsize=10)
 
 
-_SIZE = {1: (6.4, 5.0), 2: (10.0, 4.6)}
+_SIZE = {1: (6.4, 5.0), 2: (9.6, 4.5)}
 
 
 def _title(frame, title):
