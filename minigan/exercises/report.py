@@ -6,7 +6,8 @@ from .verdict import RIGHT, SUSPICIOUS, verdict
 
 
 def _e(x: float) -> str:
-    return "-" if x != x else ("inf" if x == float("inf") else f"{x:.1e}")
+    # inf marks a gradient of the wrong shape (or None): no number can be compared
+    return "-" if x != x else ("shape" if x == float("inf") else f"{x:.1e}")
 
 
 def text(result) -> str:
