@@ -4,6 +4,12 @@ finished run back, and the summary line.
 Each demo is run as ``python demos/NAME.py [--quick] [--out DIR] [--backend B] [--seed S]``
 and prints, as the last line of its standard output, one JSON object of summary numbers
 (also written to ``OUT/summary.json``).
+
+Each demo is also a notebook in the "percent" format (``# %%`` cells). Inside a Jupyter
+kernel the command line is the kernel's own (``-f kernel.json``), so the arguments come
+from the environment variable ``MINIGAN_DEMO_ARGS`` instead (default: none, the full
+run), e.g. ``MINIGAN_DEMO_ARGS="--quick --out /tmp/demo"``; and every picture a demo
+saves is also shown in the notebook.
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import sys
 
 import numpy
@@ -18,14 +25,32 @@ import numpy
 from minigan import backend as B
 from minigan import presets
 from minigan.gan.checkpoint import load_checkpoint, read_run as _read_run
-from minigan.presets.build import load_images as _load_images
+from minigan.presets.build import build as _build, load_images as _load_images
 from minigan.presets.runner import snapshots_of
 from minigan.viz import plt  # matplotlib's file backend (Agg), selected by minigan.viz
 
 
+DEMO_ARGS = "MINIGAN_DEMO_ARGS"   # a demo's arguments when it runs in a notebook kernel
+
+
+def in_kernel() -> bool:
+    """Whether this runs inside a Jupyter kernel (IPython with a kernel attached)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
+
+
+def command_line() -> list[str] | None:
+    """The demo's arguments: None (argparse reads sys.argv) on a command line; in a kernel,
+    whose sys.argv holds its own ``-f kernel.json``, the words of $MINIGAN_DEMO_ARGS."""
+    if not in_kernel():
+        return None
+    return shlex.split(os.environ.get(DEMO_ARGS, ""))
+
+
 def parse_args(name: str, doc: str, argv=None, extra=None) -> argparse.Namespace:
-    """Parse the demo's arguments, switch to the chosen backend and create the output folder.
-    ``extra(parser)`` adds a demo's own arguments."""
+    """Parse the demo's arguments (``argv``, else :func:`command_line`), switch to the chosen
+    backend and create the output folder. ``extra(parser)`` adds a demo's own arguments."""
     parser = argparse.ArgumentParser(
         prog=f"demos/{name}.py", description=(doc or "").strip().split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,7 +64,7 @@ def parse_args(name: str, doc: str, argv=None, extra=None) -> argparse.Namespace
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     if extra is not None:
         extra(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(command_line() if argv is None else argv)
     if args.backend is not None:
         try:
             B.use(args.backend)
@@ -60,6 +85,19 @@ def train(args, preset: str, name: str | None = None, overrides: dict | None = N
     except presets.MissingData as exc:
         missing_data(exc)
     return m, folder
+
+
+def build(args, preset: str, name: str, overrides: dict | None = None):
+    """(experiment, Config) of ``preset`` with ``overrides``, ready to train with
+    ``minigan.presets.runner.train_to_end``, checkpointing into ``OUT/name``: for a demo
+    that measures while it trains."""
+    cfg, _ = presets.config_for(preset, args.seed, overrides)
+    folder = os.path.join(args.out, name)
+    os.makedirs(folder, exist_ok=True)
+    try:
+        return _build(cfg, folder), cfg
+    except presets.MissingData as exc:
+        missing_data(exc)
 
 
 def load_images(name: str):
@@ -101,10 +139,18 @@ def rounded(x, digits: int = 5):
 
 
 def save(fig, path: str) -> str:
-    """Write a matplotlib figure to ``path`` (PNG) and close it."""
+    """Write a matplotlib figure to ``path`` (PNG) and close it; in a notebook, show it."""
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+    show(path)
     return path
+
+
+def show(path: str) -> None:
+    """Show a written PNG or GIF in the notebook (nothing on a command line)."""
+    if in_kernel():
+        from IPython.display import Image, display
+        display(Image(filename=path))
 
 
 def summary(args, numbers: dict) -> dict:

@@ -108,16 +108,27 @@ def test_latent_dim(tmp_path):
 
 def test_mode_collapse(tmp_path):
     s, out = run_demo("mode_collapse", tmp_path)
-    # 150 steps: too few to cover modes (0-2 of them in every run, seeds 0/1/2); this
-    # checks that all eight runs report the published metric, in range
-    assert len(s) == 8
-    for key, r in s.items():
-        data, method = key.split("/")
-        assert data in ("ring8", "grid25") and method in ("vanilla", "WGAN-GP", "PacGAN", "MMD")
-        assert r["n_modes"] == (8 if data == "ring8" else 25)
-        assert 0 <= r["modes"] <= r["n_modes"]
-        assert 0.0 <= r["high_quality_percent"] <= 100.0
-    assert_pictures(out, "mode_collapse.png")
+    # quick, seeds 0/1/2: the vanilla GAN (1,500 steps, measured every 100) held its samples
+    # on 1.26/1.23/1.19 modes on average, on fewer than 2.5 at every evaluation, covered at
+    # most 1 mode, and its fullest mode changed 11/13/13 times among 7/7/8 modes; at its end
+    # reverse KL 1.41/1.50/2.07. The cures after 600 steps spread over the ring: reverse KL
+    # LSGAN 0.028/0.012/0.013, PacGAN 0.091/0.52/0.073, WGAN-GP 0.003/0.005/0.002 (4/6/6
+    # modes covered), MMD 0.004/0.002/0.001 (4/3/5 modes)
+    h = s["vanilla_over_time"]
+    assert h["steps"] == 1500 and h["evaluations"] == 15
+    assert h["collapsed_share"] >= 0.8 and h["modes_holding_mean"] < 2.0
+    assert h["modes_covered_max"] <= 2
+    assert h["hops"] >= 5 and h["fullest_modes"] >= 4
+    vanilla = s["ring8/vanilla"]
+    assert vanilla["reverse_kl"] > 1.0
+    for method in ("LSGAN", "PacGAN", "WGAN-GP", "MMD"):
+        r = s[f"ring8/{method}"]
+        assert r["n_modes"] == 8 and 0 <= r["modes"] <= 8
+        assert 0 <= r["reverse_kl"] < 0.8 and 0.0 <= r["high_quality_percent"] <= 100.0
+    assert s["ring8/WGAN-GP"]["modes"] >= 3
+    assert {k for k in s if k.startswith("grid25/")} == {"grid25/vanilla", "grid25/LSGAN"}
+    assert all(s[k]["n_modes"] == 25 for k in ("grid25/vanilla", "grid25/LSGAN"))
+    assert_pictures(out, "mode_collapse.png", "fixes.png")
 
 
 def test_saturation(tmp_path):
