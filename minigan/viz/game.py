@@ -16,6 +16,7 @@ stacked at increasing heights.
 from __future__ import annotations
 
 import numpy
+from matplotlib.collections import LineCollection
 
 from .figure import _closes_figures, _host, _save, plt
 
@@ -87,12 +88,12 @@ def _arrow_scale(arrows, bounds) -> tuple[float, float]:
 
 
 def _draw_mesh(ax, mesh, **kw):
-    """Lines joining neighbouring latent grid points' images: rows and columns of (A, B, 2)."""
-    for i in range(mesh.shape[0]):
-        if mesh.shape[1] > 1:
-            ax.plot(mesh[i, :, 0], mesh[i, :, 1], **kw)
-    for j in range(mesh.shape[1]):
-        ax.plot(mesh[:, j, 0], mesh[:, j, 1], **kw)
+    """Lines joining neighbouring latent grid points' images: rows and columns of (A, B, 2),
+    as one collection (one artist instead of A + B lines)."""
+    lines = [mesh[:, j] for j in range(mesh.shape[1])]
+    if mesh.shape[1] > 1:
+        lines += [mesh[i] for i in range(mesh.shape[0])]
+    ax.add_collection(LineCollection(lines, **kw))
 
 
 def _heatmap(ax, frame, a, alpha=1.0):
@@ -127,7 +128,7 @@ def _draw_2d(fig, frame, a, title):
     bar.ax.tick_params(labelsize=6)
     _heatmap(right, frame, a, alpha=0.35)
     right.scatter(real[:, 0], real[:, 1], s=4, c="black", linewidths=0, zorder=2)
-    _draw_mesh(right, a["mesh"], color="tab:green", lw=0.7, zorder=3)
+    _draw_mesh(right, a["mesh"], colors="tab:green", linewidths=0.7, zorder=3)
     right.set_title(f"the manifold: {frame.mesh_label}", fontsize=8)
     for ax in (left, right):
         ax.tick_params(labelsize=6)
