@@ -89,10 +89,8 @@ MODELS = {"dcgan": 64, "mlp": 256}
 
 # ---------------------------------------------------------------- minigan
 
-def minigan_iteration(model: str, batch: int):
-    # the entry points' allocator setting (minigan.backend.keep_freed_host_memory), as
-    # `minigan train` makes it
-    mg.backend.keep_freed_host_memory()
+def minigan_trainer(model: str, batch: int):
+    """minigan's trainer for the iteration above: its builders, Adam, no diagnostics."""
     rng = mg.backend.seed(0)
     if model == "dcgan":
         G, D = dcgan28_generator(100), dcgan28_discriminator()
@@ -102,11 +100,18 @@ def minigan_iteration(model: str, batch: int):
         G, D = mlp([2, 128, 128, 2], "relu"), mlp([2, 128, 128, 1], "leaky_relu")
         real = rng.standard_normal((batch, 2))
         noise = lambda n: rng.standard_normal((n, 2))              # noqa: E731
-    tr = GANTrainer(G, D, get_objective("nonsaturating"),
-                    optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
-                    optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
-                    sample_real=lambda n: real, sample_noise=noise, batch_size=batch,
-                    grad_norms=False)
+    return GANTrainer(G, D, get_objective("nonsaturating"),
+                      optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                      optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                      sample_real=lambda n: real, sample_noise=noise, batch_size=batch,
+                      grad_norms=False)
+
+
+def minigan_iteration(model: str, batch: int):
+    # the entry points' allocator setting (minigan.backend.keep_freed_host_memory), as
+    # `minigan train` makes it
+    mg.backend.keep_freed_host_memory()
+    tr = minigan_trainer(model, batch)
 
     def step():
         tr.iteration()
@@ -134,12 +139,14 @@ def torch_models(torch, model):
     return G, D, (2,), 2
 
 
-def torch_iteration(model: str, batch: int):
+def torch_iteration(model: str, batch: int, foreach: bool | None = None):
+    """PyTorch's iteration; ``foreach``: Adam's multi-tensor path (None: PyTorch's default
+    for the device, which is the per-parameter loop on the CPU)."""
     import torch
     torch.manual_seed(0)
     G, D, shape, latent = torch_models(torch, model)
-    g_opt = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    d_opt = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_opt = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999), foreach=foreach)
+    d_opt = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999), foreach=foreach)
     bce = torch.nn.functional.binary_cross_entropy_with_logits
     real = torch.rand((batch,) + shape) * 2 - 1
     ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)

@@ -21,6 +21,12 @@ batch norm, batch 32; its D step counted with the R1 penalty, which the preset r
 every 4th step) and the cyclegan-digits preset's (two ResNet generators, two
 PatchGAN discriminators, batch 8, a full image pool of 50). A CycleGAN iteration is
 one generator step (G and F together) and one discriminator step (D_A and D_B).
+
+The anchor: the two iterations of ``benchmarks.gan_step`` (DCGAN-28 at batch 64 and
+the 2-D MLP GAN at batch 256, without the trainer's diagnostics, as PyTorch's example
+runs them) are counted for minigan on the fake and for PyTorch eager with
+``torch.profiler`` (benchmarks/torch_ops.py: its ATen operators that compute, one
+CUDA kernel each in eager mode), when PyTorch is installed.
 """
 from __future__ import annotations
 
@@ -86,8 +92,26 @@ def cyclegan_trainer(batch=8):
     return tr
 
 
+def gan_step_trainer(model, batch):
+    from benchmarks.gan_step import minigan_trainer
+    return lambda: minigan_trainer(model, batch)
+
+
 MODELS = {"gaussian1d MLP": gaussian1d_trainer, "DCGAN-28": dcgan28_trainer,
           "StyleGAN-lite": stylegan_trainer, "CycleGAN-28": cyclegan_trainer}
+# the models PyTorch is counted on too: (benchmarks.gan_step's model, batch)
+ANCHORED = {"DCGAN-28 gan_step": ("dcgan", 64), "MLP-2D gan_step": ("mlp", 256)}
+
+
+def torch_count(model, batch):
+    """PyTorch eager's kernel-launching operators per iteration, or None without torch."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return None
+    from benchmarks.torch_ops import torch_counts
+    n, tally = torch_counts(model, batch)
+    return {"launches": n, "by_op": dict(tally)}
 
 
 def _parts(tr):
@@ -129,22 +153,35 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--ops", type=int, default=0, help="also list the N operations launching most")
+    p.add_argument("--no-torch", action="store_true", help="skip PyTorch's operator counts")
     args = p.parse_args(argv)
     results = {name: count(make) for name, make in MODELS.items()}
+    for name, (model, batch) in ANCHORED.items():
+        results[name] = count(gan_step_trainer(model, batch))
+        results[name]["pytorch"] = None if args.no_torch else torch_count(model, batch)
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
         return 0
-    print(f"{'model':<16} {'part':<10} {'launches':>9} {'syncs':>6} {'h2d copies':>11}")
+    print(f"{'model':<18} {'part':<10} {'launches':>9} {'syncs':>6} {'h2d copies':>11} "
+          f"{'PyTorch ops':>12}")
     for name, r in results.items():
         for part in ("D step", "G step", "iteration"):
             c = r[part]
-            print(f"{name:<16} {part:<10} {c['launches']:>9} {c['syncs']:>6} {c['transfers']:>11}")
+            t = r.get("pytorch") if part == "iteration" else None
+            ops = "" if t is None else str(t["launches"])
+            print(f"{name:<18} {part:<10} {c['launches']:>9} {c['syncs']:>6} "
+                  f"{c['transfers']:>11} {ops:>12}")
     if args.ops:
         for name, r in results.items():
             top = sorted(r["iteration"]["by_op"].items(), key=lambda kv: -kv[1])[:args.ops]
             print(f"\n{name}: launches per operation in one iteration")
             for op, n in top:
                 print(f"  {op:<24} {n:>5}")
+            if r.get("pytorch"):
+                top = sorted(r["pytorch"]["by_op"].items(), key=lambda kv: -kv[1])[:args.ops]
+                print(f"{name}: PyTorch's operators in one iteration")
+                for op, n in top:
+                    print(f"  {op:<30} {n:>5}")
     return 0
 
 

@@ -54,3 +54,43 @@ def test_seed_lists_and_a_tiny_mode_coverage_run(tmp_path, capsys):
     assert all(0 <= r["modes"] <= 8 and 0 <= r["hq"] <= 100 and r["steps"] == 20 for r in rows)
     text = capsys.readouterr().out
     assert "PacGAN4 (published)" in text and "(2 seeds)" in text
+
+
+class _Event:
+    """A stand-in for torch.profiler's FunctionEvent: a name, input shapes, children."""
+
+    def __init__(self, name, shapes=((4, 4),), children=()):
+        self.name, self.input_shapes = name, [list(s) for s in shapes]
+        self.cpu_children, self.cpu_parent = list(children), None
+        for c in self.cpu_children:
+            c.cpu_parent = self
+
+
+def test_torch_op_counting_rules():
+    """What benchmarks.torch_ops counts as one kernel: the innermost computing operator,
+    not views or allocations, not 0-d bookkeeping, one per multi-tensor (foreach) call."""
+    from collections import Counter
+
+    from benchmarks.torch_ops import _kernels
+    tally = Counter()
+    linear = _Event("aten::linear", children=[_Event("aten::t"),
+                                              _Event("aten::addmm", children=[_Event("aten::empty")])])
+    assert _kernels(linear, tally) == 1 and tally == {"aten::addmm": 1}
+    loss = _Event("aten::bce", children=[_Event("aten::sub"), _Event("aten::mul"),
+                                         _Event("aten::view"), _Event("aten::mean")])
+    assert _kernels(loss, Counter()) == 3
+    step_counters = _Event("aten::_foreach_add_", shapes=(),
+                           children=[_Event("aten::add_", shapes=((),)) for _ in range(3)])
+    assert _kernels(step_counters, Counter()) == 0
+    update = _Event("aten::_foreach_lerp_", shapes=(),
+                    children=[_Event("aten::lerp_", shapes=((8, 3),)) for _ in range(6)])
+    assert _kernels(update, Counter()) == 1
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+def test_launches_counts_pytorch_beside_minigan(capsys):
+    from benchmarks import launches
+    r = launches.torch_count("mlp", 16)
+    # the MLP GAN: 3 + 3 + 3 layers' matrix products forward and backward and two Adam steps
+    assert 40 < r["launches"] < 400 and r["by_op"]
+    assert sum(v for k, v in r["by_op"].items() if k.startswith("aten::_foreach_")) == 14
