@@ -25,6 +25,15 @@ Summary: each method's Kolmogorov-Smirnov statistic against its target's exact C
 correlation makes its value larger), and the acceptance rates of rejection sampling
 and of Metropolis-Hastings.
 """
+# %% [markdown]
+# # Before GANs: three classical ways to shape random numbers
+#
+# A GAN's generator turns easy noise into samples of a hard distribution with a learned
+# function. Classical Monte Carlo does the same with functions derived from the density
+# itself: the inverse transform, rejection sampling and Metropolis-Hastings. NumPy only,
+# no network.
+
+# %%
 from __future__ import annotations
 
 import math
@@ -34,6 +43,15 @@ import numpy
 
 import _common
 
+# %% [markdown]
+# ## The target
+#
+# The bimodal mixture p = 0.3 N(-2, 0.6²) + 0.7 N(1.5, 1), its density and its exact CDF
+# (through the error function), and the Kolmogorov-Smirnov statistic max |F_n - F| that
+# judges each method's samples against it (about 0.9 / sqrt(n) for n independent exact
+# samples).
+
+# %%
 WEIGHTS, MEANS, STDS = numpy.array([0.3, 0.7]), numpy.array([-2.0, 1.5]), numpy.array([0.6, 1.0])
 _erf = numpy.frompyfunc(math.erf, 1, 1)
 
@@ -56,6 +74,14 @@ def ks(samples, cdf) -> float:
     return float(max((i / len(f) - f).max(), (f - (i - 1) / len(f)).max()))
 
 
+# %% [markdown]
+# ## The inverse transform
+#
+# x = F⁻¹(u) for u ~ Uniform(0, 1) has the CDF F: in closed form for the exponential,
+# x = -log(1 - u) / rate; for the mixture F is inverted numerically, by interpolation on a
+# grid.
+
+# %%
 def inverse_exponential(rng, n, rate=1.0):
     return -numpy.log1p(-rng.random(n)) / rate
 
@@ -65,6 +91,14 @@ def inverse_numerical(rng, n, cdf, lo=-8.0, hi=8.0):
     return numpy.interp(rng.random(n), cdf(grid), grid)
 
 
+# %% [markdown]
+# ## Rejection sampling
+#
+# Draw x from an envelope density q with p <= M q (here a wide Gaussian, M found on a grid
+# with a 5 % margin) and keep it when a uniform height under M q(x) falls below p(x): a
+# share 1/M of the draws is kept.
+
+# %%
 def rejection(rng, n, pdf, scale=2.5):
     q = lambda x: numpy.exp(-0.5 * (x / scale) ** 2) / (scale * math.sqrt(2 * math.pi))  # noqa: E731
     grid = numpy.linspace(-10, 10, 20001)
@@ -75,6 +109,14 @@ def rejection(rng, n, pdf, scale=2.5):
     return x[keep], keep.mean(), (x, height, keep, lambda t: M * q(t))
 
 
+# %% [markdown]
+# ## Metropolis-Hastings
+#
+# A random walk that proposes x' = x + N(0, s²) and moves there with probability
+# min(1, p(x') / p(x)): only ratios of p are needed, and successive samples are correlated
+# (which makes its KS statistic larger than independent samples would).
+
+# %%
 def metropolis_hastings(rng, n, pdf, step=1.5, start=0.0, burn_in=1000):
     x, px, chain, accepted = start, pdf(start), numpy.empty(n + burn_in), 0
     proposals, u = rng.normal(0.0, step, n + burn_in), rng.random(n + burn_in)
@@ -88,25 +130,21 @@ def metropolis_hastings(rng, n, pdf, step=1.5, start=0.0, burn_in=1000):
     return chain[burn_in:], accepted / n
 
 
-def main(argv=None) -> dict:
-    args = _common.parse_args("sampling_methods", __doc__, argv)
-    n = 5000 if args.quick else 50000
-    rng = numpy.random.default_rng(args.seed)
-    exp_cdf = lambda x: 1 - numpy.exp(-x)              # noqa: E731
-    exp_x = inverse_exponential(rng, n)
-    inv_x = inverse_numerical(rng, n, mixture_cdf)
-    rej_x, rej_rate, (px, ph, keep, envelope) = rejection(rng, n, mixture_pdf)
-    mh_x, mh_rate = metropolis_hastings(rng, n, mixture_pdf)
-    result = {"ks": {"inverse_exponential": ks(exp_x, exp_cdf),
-                     "inverse_mixture": ks(inv_x, mixture_cdf),
-                     "rejection": ks(rej_x, mixture_cdf),
-                     "metropolis_hastings": ks(mh_x, mixture_cdf)},
-              "acceptance": {"rejection": float(rej_rate), "metropolis_hastings": mh_rate},
-              "n": n}
-    for name, d in result["ks"].items():
-        print(f"{name:>20}: KS {d:.4f}  (0.9/sqrt(n) = {0.9 / math.sqrt(n):.4f})")
-    print(f"acceptance: rejection {rej_rate:.1%} of {n} draws, Metropolis-Hastings {mh_rate:.1%}")
+# %% [markdown]
+# ## The picture
+#
+# The histogram of each method's samples over its target density; for rejection sampling
+# the envelope M q and the accepted and rejected points (x, u M q(x)) under it; for
+# Metropolis-Hastings the first 1,000 steps of the chain, hopping between the two
+# modes.
 
+# %%
+def draw(args, samples, rates, rejected) -> None:
+    """sampling_methods.png: each method's histogram over its target, the rejection
+    envelope with the accepted and rejected points, the chain's first 1,000 steps."""
+    exp_x, inv_x, rej_x, mh_x = samples
+    rej_rate, mh_rate = rates
+    px, ph, keep, envelope = rejected
     fig, ax = _common.plt.subplots(2, 3, figsize=(15, 8))
     grid = numpy.linspace(-5, 6, 500)
     panels = ((ax[0, 0], exp_x, lambda t: numpy.exp(-t), "inverse transform: Exp(1)"),
@@ -134,8 +172,37 @@ def main(argv=None) -> dict:
     ax[1, 2].set_title("Metropolis-Hastings: the first 1,000 steps of the chain", fontsize=10)
     fig.tight_layout()
     _common.save(fig, os.path.join(args.out, "sampling_methods.png"))
+
+
+# %% [markdown]
+# ## Everything in order
+#
+# 50,000 draws per method (`--quick`: 5,000). The summary holds each method's KS statistic
+# and the acceptance rates of rejection sampling and of Metropolis-Hastings.
+
+# %%
+def main(argv=None) -> dict:
+    args = _common.parse_args("sampling_methods", __doc__, argv)
+    n = 5000 if args.quick else 50000
+    rng = numpy.random.default_rng(args.seed)
+    exp_cdf = lambda x: 1 - numpy.exp(-x)              # noqa: E731
+    exp_x = inverse_exponential(rng, n)
+    inv_x = inverse_numerical(rng, n, mixture_cdf)
+    rej_x, rej_rate, (px, ph, keep, envelope) = rejection(rng, n, mixture_pdf)
+    mh_x, mh_rate = metropolis_hastings(rng, n, mixture_pdf)
+    result = {"ks": {"inverse_exponential": ks(exp_x, exp_cdf),
+                     "inverse_mixture": ks(inv_x, mixture_cdf),
+                     "rejection": ks(rej_x, mixture_cdf),
+                     "metropolis_hastings": ks(mh_x, mixture_cdf)},
+              "acceptance": {"rejection": float(rej_rate), "metropolis_hastings": mh_rate},
+              "n": n}
+    for name, d in result["ks"].items():
+        print(f"{name:>20}: KS {d:.4f}  (0.9/sqrt(n) = {0.9 / math.sqrt(n):.4f})")
+    print(f"acceptance: rejection {rej_rate:.1%} of {n} draws, Metropolis-Hastings {mh_rate:.1%}")
+    draw(args, (exp_x, inv_x, rej_x, mh_x), (rej_rate, mh_rate), (px, ph, keep, envelope))
     return _common.summary(args, result)
 
 
+# %%
 if __name__ == "__main__":
     main()

@@ -5,8 +5,10 @@ reader would run it; the last line of its standard output is a JSON object of su
 numbers, which must equal OUT/summary.json and lie within the bounds below, and the
 pictures it promises must exist as PNG or (animated) GIF files. The bounds come from
 quick runs with seeds 0, 1 and 2 (NumPy backend); the measured values are in the
-comments, and each bound leaves a margin around them. One demo also runs in-process on
-the CPU fake of CuPy (tests/fakecupy), through the demos' ``main(argv)``.
+comments, and each bound leaves a margin around them. The bounds are the functions
+``check_NAME(summary, out)``, which tests/test_notebooks.py applies to the same demos run
+as notebooks. One demo also runs in-process on the CPU fake of CuPy (tests/fakecupy),
+through the demos' ``main(argv)``.
 
 The subprocesses get one BLAS thread (OPENBLAS_NUM_THREADS=1 and friends, unless already
 set): the demos' matrices are small, and on a busy machine OpenBLAS's worker threads made
@@ -63,6 +65,23 @@ def assert_pictures(out: Path, *names: str) -> None:
             assert im.size[0] > 100 and im.size[1] > 100, (path, im.size)
 
 
+def needs(module: str):
+    """Mark a check whose demo needs ``module`` (the data extra's scikit-learn): the demo's
+    tests skip without it."""
+    def mark(check):
+        check.needs = module
+        return check
+    return mark
+
+
+def run_demo_checked(name: str, tmp_path: Path, *extra: str):
+    """Skip when the demo's check needs a missing module, else run it."""
+    check = globals()[f"check_{name}"]
+    if getattr(check, "needs", None):
+        pytest.importorskip(check.needs)
+    return run_demo(name, tmp_path, *extra)
+
+
 def load_demo(name: str, monkeypatch):
     """demos/NAME.py as a module (demos/ on sys.path for its ``import _common``)."""
     monkeypatch.syspath_prepend(str(DEMOS))
@@ -73,7 +92,10 @@ def load_demo(name: str, monkeypatch):
 
 
 def test_gaussian_1d(tmp_path):
-    s, out = run_demo("gaussian_1d", tmp_path)
+    check_gaussian_1d(*run_demo_checked("gaussian_1d", tmp_path))
+
+
+def check_gaussian_1d(s: dict, out: Path) -> None:
     # 800 steps, seeds 0/1/2: mean 4.11/4.07/4.13, std 0.48/0.82/0.62, W1 0.61/0.34/0.51
     assert abs(s["mean"] - 4.0) < 0.5
     assert 0.2 < s["std"] < 1.6
@@ -83,7 +105,10 @@ def test_gaussian_1d(tmp_path):
 
 
 def test_gaussian_2d_3d(tmp_path):
-    s, out = run_demo("gaussian_2d_3d", tmp_path)
+    check_gaussian_2d_3d(*run_demo_checked("gaussian_2d_3d", tmp_path))
+
+
+def check_gaussian_2d_3d(s: dict, out: Path) -> None:
     # 600 steps of batch 128, seeds 0/1/2: 2-D mean error 0.04/0.13/0.15, covariance error
     # 0.77/0.72/0.69; 3-D mean error 0.43/0.37/0.41, covariance error 0.77/0.83/0.83 (a
     # generator without spread has covariance error 1)
@@ -94,7 +119,10 @@ def test_gaussian_2d_3d(tmp_path):
 
 
 def test_latent_dim(tmp_path):
-    s, out = run_demo("latent_dim", tmp_path)
+    check_latent_dim(*run_demo_checked("latent_dim", tmp_path))
+
+
+def check_latent_dim(s: dict, out: Path) -> None:
     one, many = s["latent1"], s["latent100"]
     # 800 steps of batch 128, seeds 0/1/2: eigenvalue ratio of the generated covariance
     # 0.0036/0.0008/0.0006 (latent 1: a curve) against 0.43/0.40/0.39 (latent 100); share
@@ -107,7 +135,10 @@ def test_latent_dim(tmp_path):
 
 
 def test_mode_collapse(tmp_path):
-    s, out = run_demo("mode_collapse", tmp_path)
+    check_mode_collapse(*run_demo_checked("mode_collapse", tmp_path))
+
+
+def check_mode_collapse(s: dict, out: Path) -> None:
     # quick, seeds 0/1/2: the vanilla GAN (1,500 steps, measured every 100) held its samples
     # on 1.26/1.23/1.19 modes on average, on fewer than 2.5 at every evaluation, covered at
     # most 1 mode, and its fullest mode changed 11/13/13 times among 7/7/8 modes; at its end
@@ -132,7 +163,10 @@ def test_mode_collapse(tmp_path):
 
 
 def test_saturation(tmp_path):
-    s, out = run_demo("saturation", tmp_path)
+    check_saturation(*run_demo_checked("saturation", tmp_path))
+
+
+def check_saturation(s: dict, out: Path) -> None:
     # |dL/dlogit| at D(G(z)) = 0.01 is D(G(z)) itself (minimax) and 1 - D(G(z)) (non-saturating)
     assert s["grad_at_0.01"]["minimax"] == pytest.approx(0.01, rel=1e-3)
     assert s["grad_at_0.01"]["nonsaturating"] == pytest.approx(0.99, rel=1e-3)
@@ -144,7 +178,10 @@ def test_saturation(tmp_path):
 
 
 def test_failure_modes(tmp_path):
-    s, out = run_demo("failure_modes", tmp_path)
+    check_failure_modes(*run_demo_checked("failure_modes", tmp_path))
+
+
+def check_failure_modes(s: dict, out: Path) -> None:
     # 500 steps, seeds 0/1/2: strong D raised d_loss_zero and mode_collapse in every run;
     # weak D d_all_real in every run (with mode_collapse in two); high lr mode_collapse in
     # every run (with d_fake_rising in two)
@@ -159,8 +196,11 @@ def test_failure_modes(tmp_path):
 
 
 def test_dcgan_digits(tmp_path):
-    pytest.importorskip("sklearn")
-    s, out = run_demo("dcgan_digits", tmp_path)
+    check_dcgan_digits(*run_demo_checked("dcgan_digits", tmp_path))
+
+
+@needs("sklearn")
+def check_dcgan_digits(s: dict, out: Path) -> None:
     # dcgan-digits, 200 steps, seeds 0/1/2: Frechet pixel distance 10.4/9.3/10.6
     # (real vs real 1.18, uniform noise 39.8)
     assert s["metric"] == "frechet_pixel_distance"
@@ -169,8 +209,11 @@ def test_dcgan_digits(tmp_path):
 
 
 def test_conditional(tmp_path):
-    pytest.importorskip("sklearn")
-    s, out = run_demo("conditional", tmp_path)
+    check_conditional(*run_demo_checked("conditional", tmp_path))
+
+
+@needs("sklearn")
+def check_conditional(s: dict, out: Path) -> None:
     # conditional dcgan-digits, 300 steps, seeds 0/1/2: class accuracy 0.89/0.93/0.94
     # (chance: 0.1)
     assert 0.5 < s["class_accuracy"] <= 1.0
@@ -178,8 +221,11 @@ def test_conditional(tmp_path):
 
 
 def test_wgan(tmp_path):
-    pytest.importorskip("sklearn")
-    s, out = run_demo("wgan", tmp_path)
+    check_wgan(*run_demo_checked("wgan", tmp_path))
+
+
+@needs("sklearn")
+def check_wgan(s: dict, out: Path) -> None:
     # 40 iterations of 5 critic steps, seeds 0/1/2: Frechet pixel distance WGAN 30/29/30,
     # WGAN-GP 47/47/42 (noise: 39.8); last estimate WGAN 0.006/0.005/0.004, WGAN-GP
     # -0.64/-0.65/0.35: its critic starts with input gradients near 0 (DCGAN's N(0, 0.02)
@@ -193,7 +239,10 @@ def test_wgan(tmp_path):
 
 
 def test_matching_network(tmp_path):
-    s, out = run_demo("matching_network", tmp_path)
+    check_matching_network(*run_demo_checked("matching_network", tmp_path))
+
+
+def check_matching_network(s: dict, out: Path) -> None:
     # ring8, 300 steps of batch 128, seeds 0/1/2: MMD^2 GAN 1.54/0.89/0.43, matching
     # network 0.31/0.30/0.28; modes covered 0/0/0 and 1/1/4
     for r in s.values():
@@ -204,7 +253,10 @@ def test_matching_network(tmp_path):
 
 
 def test_sampling_methods(tmp_path):
-    s, out = run_demo("sampling_methods", tmp_path)
+    check_sampling_methods(*run_demo_checked("sampling_methods", tmp_path))
+
+
+def check_sampling_methods(s: dict, out: Path) -> None:
     # n = 5,000 draws, seeds 0-4: KS inverse transforms <= 0.018, rejection (about 2,200
     # kept) 0.016-0.036, Metropolis-Hastings 0.015-0.046; acceptance rejection 0.43-0.45
     # (1/M), Metropolis-Hastings 0.62-0.64
@@ -218,7 +270,10 @@ def test_sampling_methods(tmp_path):
 
 
 def test_backprop_by_hand(tmp_path):
-    s, _ = run_demo("backprop_by_hand", tmp_path)
+    check_backprop_by_hand(*run_demo_checked("backprop_by_hand", tmp_path))
+
+
+def check_backprop_by_hand(s: dict, out: Path) -> None:
     # seeds 0/1/2: worst relative error 7.7e-10/2.3e-9/1.0e-9; the layers' gradients
     # equal their formulas to 6e-17
     assert s["ok"] is True
@@ -228,7 +283,10 @@ def test_backprop_by_hand(tmp_path):
 
 
 def test_cyclegan(tmp_path):
-    s, out = run_demo("cyclegan", tmp_path)
+    check_cyclegan(*run_demo_checked("cyclegan", tmp_path))
+
+
+def check_cyclegan(s: dict, out: Path) -> None:
     # quick: the toy for 1,500 steps (seeds 0/1: 1 and 0 of 8 modes, cycle error 0.0008 and
     # 0.0006) and the digits for 30 steps (class preserved 6.1 % / 5.6 %: untrained); the
     # trained figures are asserted in tests/test_cyclegan.py and measured in docs/results.md
@@ -241,7 +299,10 @@ def test_cyclegan(tmp_path):
 
 
 def test_style_mixing(tmp_path):
-    s, out = run_demo("style_mixing", tmp_path)
+    check_style_mixing(*run_demo_checked("style_mixing", tmp_path))
+
+
+def check_style_mixing(s: dict, out: Path) -> None:
     # quick: 20 steps (seed 0: agreement 0.33, FDD 482 at psi 1): this checks the wiring;
     # the trained run's 83 % and its truncation sweep are in docs/results.md
     assert 0.0 <= s["mixing_agreement"] <= 1.0
