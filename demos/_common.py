@@ -40,17 +40,19 @@ def in_kernel() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
-def command_line() -> list[str] | None:
-    """The demo's arguments: None (argparse reads sys.argv) on a command line; in a kernel,
-    whose sys.argv holds its own ``-f kernel.json``, the words of $MINIGAN_DEMO_ARGS."""
-    if not in_kernel():
-        return None
+def command_line(argv=None) -> list[str] | None:
+    """The demo's arguments: ``argv`` when it holds any; else None on a command line
+    (argparse reads sys.argv), and in a kernel, whose sys.argv holds its own
+    ``-f kernel.json``, the words of $MINIGAN_DEMO_ARGS (also for an empty ``argv``: the
+    way a notebook keeps the kernel's arguments out)."""
+    if argv or not in_kernel():
+        return argv
     return shlex.split(os.environ.get(DEMO_ARGS, ""))
 
 
 def parse_args(name: str, doc: str, argv=None, extra=None) -> argparse.Namespace:
-    """Parse the demo's arguments (``argv``, else :func:`command_line`), switch to the chosen
-    backend and create the output folder. ``extra(parser)`` adds a demo's own arguments."""
+    """Parse the demo's arguments (:func:`command_line`), switch to the chosen backend and
+    create the output folder. ``extra(parser)`` adds a demo's own arguments."""
     parser = argparse.ArgumentParser(
         prog=f"demos/{name}.py", description=(doc or "").strip().split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,7 +66,7 @@ def parse_args(name: str, doc: str, argv=None, extra=None) -> argparse.Namespace
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     if extra is not None:
         extra(parser)
-    args = parser.parse_args(command_line() if argv is None else argv)
+    args = parser.parse_args(command_line(argv))
     if args.backend is not None:
         try:
             B.use(args.backend)

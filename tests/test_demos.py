@@ -22,6 +22,7 @@ import math
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -323,6 +324,24 @@ def test_bad_backend_is_a_usage_error(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 2
     assert "nonsense" in proc.stderr
+
+
+def test_demo_arguments_inside_a_notebook_kernel(tmp_path, monkeypatch):
+    """In a Jupyter kernel sys.argv is the kernel's own (-f kernel.json): the demos read
+    their arguments from $MINIGAN_DEMO_ARGS instead, also when a notebook passes []."""
+    common = load_demo("_common", monkeypatch)
+    assert common.command_line() is None and common.command_line([]) == []
+    shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setattr(sys, "argv", ["ipykernel_launcher.py", "-f", "kernel-1.json"])
+    monkeypatch.delenv("MINIGAN_DEMO_ARGS", raising=False)
+    assert common.command_line() == []                       # the full run, by default
+    out = tmp_path / "a b"
+    monkeypatch.setenv("MINIGAN_DEMO_ARGS", f"--quick --seed 3 --out '{out}'")
+    for argv in (None, []):
+        args = common.parse_args("demo", __doc__, argv)
+        assert args.quick and args.seed == 3 and args.out == str(out) and out.is_dir()
+    assert common.command_line(["--seed", "1"]) == ["--seed", "1"]   # given words win
 
 
 def test_demos_run_on_the_cupy_code_path(tmp_path, monkeypatch):
