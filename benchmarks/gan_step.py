@@ -382,7 +382,9 @@ def _header(args) -> bool:
         torch_version = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         torch_on, torch_version = False, "torch not installed: no comparison"
+    from benchmarks.machine import describe
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(describe())
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load}; "
           f"python {platform.python_version()}, numpy {np.__version__}; {torch_version}; "
           f"minigan backend {mg.backend.current().name}; threads "

@@ -25,7 +25,10 @@ def test_gan_step_reports_faults_memory_and_processes(tmp_path, processes, capsy
     if processes:
         sep = r["separate_processes"]
         assert sep["minigan_ms"] > 0 and sep["torch_ms"] > 0 and len(sep["ratio_blocks"]) == 2
-    assert "page faults per iteration" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "page faults per iteration" in out
+    # the machine line: which CPU and which BLAS kernel the figures come from
+    assert "CPU " in out and "numpy " in out and " with " in out
 
 
 def test_gan_step_against_another_checkout(capsys):
@@ -64,6 +67,16 @@ class _Event:
         self.cpu_children, self.cpu_parent = list(children), None
         for c in self.cpu_children:
             c.cpu_parent = self
+
+
+def test_machine_description_names_cpu_and_blas():
+    from benchmarks.machine import blas, cpu, describe
+    c, b = cpu(), blas()
+    assert c["cpus"] >= 1 and isinstance(c["flags"], list)
+    assert b["numpy"] and b["library"]
+    if b.get("kernel") is not None:                 # OpenBLAS: the kernel chosen at load
+        assert b["kernel"] and b["threads"] >= 1
+    assert describe().startswith("CPU ")
 
 
 def test_torch_op_counting_rules():
