@@ -6,8 +6,8 @@ minigan.gan.game.game_frame), on what figure.py shares.
 Works on NumPy arrays only: every input is moved with ``to_numpy`` first, so
 device arrays are accepted. Draws with matplotlib's file backend (Agg), so it
 runs on machines without a screen. Each function writes one PNG (creating
-missing folders), closes its figure and returns the path. Animated GIFs of
-samples during training are in :mod:`minigan.animate`.
+missing folders), closes its figure and returns the path; ``game_gif`` writes a GIF.
+Animated GIFs of samples during training are in :mod:`minigan.animate`.
 """
 from .figure import plt
 from .game import game, game_gif
