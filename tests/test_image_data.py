@@ -194,10 +194,10 @@ def test_sklearn_digits():
 
 def test_sklearn_digits28_turns_ink_counts_into_strokes():
     pytest.importorskip("sklearn")
-    x, y = load_sklearn_digits28()
+    x, y = load_sklearn_digits28(ink=0.25)
     assert x.shape == (1797, 1, 28, 28) and x.dtype == np.float32
     assert (x[:, :, :4, :] == -1).all() and (x[:, :, :, 24:] == -1).all()   # the 20x20 box
-    bands, _ = load_sklearn_digits28(ink=0.0)                # the upsampled counts as they are
+    bands, _ = load_sklearn_digits28()                # the default: the counts as they are
     # below a quarter of the area inked is background: fewer, and no fainter, ink pixels
     assert (x > -1).sum() < 0.8 * (bands > -1).sum()
     assert ((x > -1) <= (bands > -1)).all() and x.max() == 1.0

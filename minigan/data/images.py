@@ -54,7 +54,7 @@ def load_sklearn_digits():
     return _to_unit_range(d.images[:, None, :, :], 16.0), numpy.asarray(d.target, dtype=numpy.int64)
 
 
-def load_sklearn_digits28(box: int = 20, size: int = 28, ink: float = 0.25):
+def load_sklearn_digits28(box: int = 20, size: int = 28, ink: float = 0.0):
     """scikit-learn's digits in MNIST's frame -> (images (1797, 1, 28, 28) in [-1, 1], labels).
 
     Each 8x8 digit is upsampled (bilinear, PyTorch's align_corners=False) to ``box`` x
@@ -64,7 +64,9 @@ def load_sklearn_digits28(box: int = 20, size: int = 28, ink: float = 0.25):
     count draws every stroke as a wide grey band (a "1" becomes a bar that MNIST's
     classifier reads as an 8). So the upsampled coverage ``u`` in [0, 1] is turned back
     into strokes by a soft threshold, ``clip((u - ink) / (1 - ink), 0, 1)``: where less than
-    ``ink`` of the area was inked, the pixel is background. ``ink=0`` keeps the bands.
+    ``ink`` of the area was inked, the pixel is background. ``ink=0`` (the default, and the
+    cyclegan-digits preset's domain A) keeps the bands: with ``ink=0.25`` the classifier
+    reads more of the raw digits, but the CycleGAN preserved fewer classes (docs/data.md).
     The strokes stay the soft, blocky strokes of the 8x8 scans: the style a CycleGAN
     translates into MNIST's (docs/data.md)."""
     if not 0.0 <= ink < 1.0:
