@@ -142,12 +142,26 @@ def test_keyword_arguments_follow_cupys_signatures(x):
     assert float(x.max(axis=None, keepdims=False)) == 11.0
 
 
-def test_random_draws_equal_numpys_stream():
-    a = cp.random.default_rng(5).standard_normal((4, 3), dtype=np.float32)
-    b = np.random.default_rng(5).standard_normal((4, 3), dtype=np.float32)
-    np.testing.assert_array_equal(a.get(), b)
-    i = cp.random.default_rng(5).integers(0, 7, size=10)
-    np.testing.assert_array_equal(i.get(), np.random.default_rng(5).integers(0, 7, size=10))
+def test_random_stream_is_numpys_or_another_by_choice():
+    from tests.fakecupy import namespace
+    before = namespace.set_stream("numpy")
+    try:
+        a = cp.random.default_rng(5).standard_normal((4, 3), dtype=np.float32)
+        b = np.random.default_rng(5).standard_normal((4, 3), dtype=np.float32)
+        np.testing.assert_array_equal(a.get(), b)
+        i = cp.random.default_rng(5).integers(0, 7, size=10)
+        np.testing.assert_array_equal(i.get(), np.random.default_rng(5).integers(0, 7, size=10))
+        # "other" (on in CI): another stream, as real CuPy's is - same seed, other numbers
+        namespace.set_stream("other")
+        c = cp.random.default_rng(5).standard_normal((4, 3), dtype=np.float32)
+        assert (c.get() != b).all()
+        np.testing.assert_array_equal(c.get(), cp.random.default_rng(5).standard_normal(
+            (4, 3), dtype=np.float32).get())                     # still seeded
+        assert abs(float(cp.random.default_rng(1).standard_normal(20000).mean().get())) < 0.03
+        with pytest.raises(ValueError, match="expected one of"):
+            namespace.set_stream("xorwow")
+    finally:
+        namespace.set_stream(before)
 
 
 def test_snapshot_is_a_recent_real_cupy():

@@ -9,6 +9,7 @@ not implement raises ``AttributeError`` saying so.
 """
 from __future__ import annotations
 
+import os
 import time
 import types
 
@@ -137,9 +138,32 @@ def _fill(mod: FakeModule, key: str, source, special: dict) -> None:
 random = _module("cupy.random")
 
 
+# Which stream the fake draws: "numpy" (PCG64, the stream NumPy's default_rng draws, so a
+# fake run is bit-identical to the NumPy run) or "other" (Philox: a different stream, as
+# real CuPy's XORWOW is, so that no test can assume CuPy draws NumPy's numbers). Set by
+# MINIGAN_FAKECUPY_STREAM or fakecupy.set_stream(); CI runs with "other".
+STREAMS = {"numpy": numpy.random.PCG64, "other": numpy.random.Philox}
+_stream = {"name": os.environ.get("MINIGAN_FAKECUPY_STREAM", "numpy")}
+if _stream["name"] not in STREAMS:
+    raise ValueError(f"MINIGAN_FAKECUPY_STREAM must be one of {sorted(STREAMS)}, got "
+                     f"{_stream['name']!r}")
+
+
+def set_stream(name: str) -> str:
+    """Choose the fake's random stream ("numpy" or "other"); returns the previous one."""
+    if name not in STREAMS:
+        raise ValueError(f"fakecupy.set_stream: expected one of {sorted(STREAMS)}, got {name!r}")
+    before, _stream["name"] = _stream["name"], name
+    return before
+
+
+def stream() -> str:
+    return _stream["name"]
+
+
 class Generator:
-    """CuPy's ``random.Generator``: NumPy's PCG64 stream, so a fake run draws exactly
-    what the same NumPy run draws, and only the methods CuPy's Generator has."""
+    """CuPy's ``random.Generator`` with only the methods CuPy's Generator has, drawing
+    NumPy's PCG64 stream (bit-identical to NumPy) or another one (see STREAMS)."""
 
     def __init__(self, bit_generator):
         self._gen = numpy.random.Generator(bit_generator)
@@ -162,7 +186,7 @@ for _name, _entry in snapshot.class_names("cupy.random.Generator").items():
 
 
 def default_rng(seed=None):
-    return Generator(numpy.random.PCG64(seed))
+    return Generator(STREAMS[_stream["name"]](seed))
 
 
 random.Generator = Generator
