@@ -1,4 +1,5 @@
-"""Metrics: KS statistic, MMD^2, mode coverage, the Frechet distance and precision/recall, on inputs with known answers."""
+"""Metrics: KS statistic, MMD^2, mode coverage, the Frechet distance and precision/recall,
+on inputs with known answers."""
 import math
 from statistics import NormalDist
 
