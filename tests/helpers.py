@@ -63,3 +63,16 @@ def assert_matches_torch(layer, ref, x, rng, atol):
     np.testing.assert_allclose(y, yt.detach().numpy(), atol=atol)
     assert_layer_grads(layer, dx, xt.grad.numpy(), ref.weight.grad.numpy(),
                        ref.bias.grad.numpy(), atol)
+
+
+def assert_same_training_state(a, b, array_prefixes) -> None:
+    """Two loaded checkpoints (minigan.gan.checkpoint.load_checkpoint) hold the same model
+    and optimizer arrays, and the same arrays under each of ``array_prefixes``."""
+    for kind in ("models", "optimizers"):
+        for name in a[kind]:
+            for key, value in a[kind][name].items():
+                if isinstance(value, np.ndarray):
+                    np.testing.assert_array_equal(value, b[kind][name][key], err_msg=f"{name}/{key}")
+    for key in a["arrays"]:
+        if key.startswith(tuple(array_prefixes)):
+            np.testing.assert_array_equal(a["arrays"][key], b["arrays"][key], err_msg=key)

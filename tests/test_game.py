@@ -8,11 +8,6 @@ differences of G's loss (the objective's g_loss through D, or MMD^2) in float64.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,10 +21,8 @@ from minigan.gan.checkpoint import load_checkpoint, read_run
 from minigan.gan.game import GameFrame, game_frame, latent_grid, surface_points
 from minigan.presets import run
 from minigan.presets.game import GameSnapshots, frames_of
-
-ROOT = Path(__file__).resolve().parents[1]
-DEMOS = ROOT / "demos"
-THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+from tests.helpers import assert_same_training_state
+from tests.test_demos import run_demo
 
 
 # ---------------------------------------------------------------- independent references
@@ -326,14 +319,7 @@ def test_the_game_snapshots_leave_training_bit_identical(preset, overrides, tmp_
     a, b = (load_checkpoint(str(tmp_path / d / "checkpoint.npz")) for d in ("with", "without"))
     assert sum(k.startswith("user/game/") for k in a["arrays"]) == 2 + 4 * 4
     assert not any(k.startswith("user/game/") for k in b["arrays"])
-    for kind in ("models", "optimizers"):
-        for name in a[kind]:
-            for key, value in a[kind][name].items():
-                if isinstance(value, np.ndarray):
-                    np.testing.assert_array_equal(value, b[kind][name][key], err_msg=f"{name}/{key}")
-    for key in a["arrays"]:
-        if key.startswith(("history/", "ema/", "user/snapshot/")):
-            np.testing.assert_array_equal(a["arrays"][key], b["arrays"][key], err_msg=key)
+    assert_same_training_state(a, b, ("history/", "ema/", "user/snapshot/"))
     assert a["meta"]["trainer"]["state"] == b["meta"]["trainer"]["state"]
     # the frames' fakes are samples.gif's (the same noise, G's weight average when kept)
     np.testing.assert_allclose(a["arrays"]["user/game/9/fake"],
@@ -361,23 +347,8 @@ def test_a_run_on_the_cupy_code_path_draws_its_game(tmp_path):
 
 # ---------------------------------------------------------------- the demo
 
-def run_demo(name: str, out: Path, *extra: str) -> dict:
-    """Run demos/NAME.py --quick into ``out`` as tests/test_demos.py does; its summary."""
-    env = dict(os.environ)
-    for var in THREADS:
-        env.setdefault(var, "1")
-    proc = subprocess.run([sys.executable, str(DEMOS / f"{name}.py"), "--quick", "--out",
-                           str(out), *extra], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
-    summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert summary == json.loads((out / "summary.json").read_text())
-    return summary
-
-
 def test_the_game_demo(tmp_path):
-    out = tmp_path / "the_game"
-    s = run_demo("the_game", out)
+    s, out = run_demo("the_game", tmp_path)
     # quick: 1,500 steps, a frame every 250. Measured (seeds 0, 1, 2): 8 modes at the end,
     # 53 % of the frame's 256 fakes high quality (seed 0); D 0.57 under real, 0.44 under fake
     assert s["reused"] is False and s["frames"] == 7
@@ -395,6 +366,6 @@ def test_the_game_demo(tmp_path):
     assert n_frames(out / "ring8" / "game.gif") == 7
     # --step K: the run is reused, and the snapshot nearest K is drawn (ties: the earlier)
     for asked, drawn in ((640, 750), (625, 500)):
-        one = run_demo("the_game", out, "--step", str(asked))
+        one, _ = run_demo("the_game", tmp_path, "--step", str(asked))
         assert one["reused"] is True and one["step_asked"] == asked and one["step_drawn"] == drawn
         assert one["drawn"]["step"] == drawn and (out / f"game_step{drawn}.png").exists()

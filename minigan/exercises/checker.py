@@ -161,6 +161,7 @@ def judge(ex, forward, backward=None, seed: int = 0, path: str = "", cases=None)
         y_ref, _ = ex.reference(_copy_inputs(case.inputs), None)
         dy = _incoming(ex, y_ref, rng)
         y_ref, g_ref = ex.reference(_copy_inputs(case.inputs), dy)
+        loss = None                               # L, for the numerical column's floor
         try:
             y, g = run_student(ex, forward, backward, case, dy, path)
         except StudentError as exc:
@@ -179,8 +180,10 @@ def judge(ex, forward, backward=None, seed: int = 0, path: str = "", cases=None)
                 err, num = float("inf"), float("nan")
             else:
                 err = rel_error(got, want)
+                if loss is None:
+                    loss = _loss_of(ex, _copy_inputs(case.inputs), dy)
                 num = numerical_error(got, numerical_gradient(ex, _copy_inputs(case.inputs), wrt, dy),
-                                      _loss_of(ex, _copy_inputs(case.inputs), dy))
+                                      loss)
             r.error = max(r.error, err) if err == err else float("inf")
             r.numerical = max(r.numerical, num) if num == num else r.numerical
             if verdict(err) != "right" and r.first_bad is None:

@@ -30,6 +30,12 @@ USABLE = ("linear", "relu", "leaky_relu", "tanh", "sigmoid", "softplus", "bce_wi
 F64 = numpy.float64
 
 
+def _require_usable(name):
+    if name not in USABLE:
+        raise CheckError(f"--use trains the 1-D Gaussian GAN, which has no {name}; it can plug "
+                         f"in: {', '.join(USABLE)}")
+
+
 def _ops(name, module):
     """The student's (forward, backward) for exercise ``name``."""
     from .catalogue import EXERCISES
@@ -67,9 +73,7 @@ def train(name: str, module=None, steps: int | None = None, seed: int = 0, progr
     """Train the tiny GAN with exercise ``name``'s op from ``module`` (None: minigan's).
     Returns {"mean", "std", "samples"} of 10,000 samples of G (10000, 1), and the last
     losses."""
-    if name not in USABLE:
-        raise CheckError(f"--use trains the 1-D Gaussian GAN, which has no {name}; it can plug "
-                         f"in: {', '.join(USABLE)}")
+    _require_usable(name)
     steps = steps or STEPS.get(name, 2000)
     rng = numpy.random.default_rng(seed)
     from ..backend import RNG
@@ -210,9 +214,7 @@ def run_use(path: str, name: str, steps: int | None = None, out: str | None = No
     from .. import viz
     from ..data import Gaussian1D
     from .student import load
-    if name not in USABLE:
-        raise CheckError(f"--use trains the 1-D Gaussian GAN, which has no {name}; it can plug "
-                         f"in: {', '.join(USABLE)}")
+    _require_usable(name)
     out = out or os.path.join(os.path.dirname(os.path.abspath(path)), f"{name}_use.png")
     if not out.endswith(".png"):
         raise CheckError(f"--out {out!r}: expected a .png file")
