@@ -22,6 +22,7 @@ import numbers
 
 import numpy
 
+from .backend.fused import Elementwise
 from .backend import array_module, backend_of
 from .ops.activations import sigmoid_forward
 
@@ -106,17 +107,32 @@ def bce_with_logits(logits, target):
     z = _wide(logits)
     n = z.size
     if isinstance(target, numbers.Real) and float(target) in (0.0, 1.0):
-        # The two labels a GAN uses: one term each (fewer kernels on a GPU).
-        if float(target) == 1.0:
-            loss, grad = softplus(-z).mean(), sigmoid(-z) * (-1.0 / n)
-        else:
-            loss, grad = softplus(z).mean(), sigmoid(z) * (1.0 / n)
-        return _result(logits, loss, grad)
+        # The two labels a GAN uses: one term each, l = softplus(t) and dL/dz = s sigma(t) / n
+        # with t = s z, s = -1 for label 1 and +1 for label 0; on CuPy one fused kernel.
+        s = -1.0 if float(target) == 1.0 else 1.0
+        terms, grad = _bce_label(logits, s, s / n)
+        return array_module(logits).asarray(terms.mean(), dtype=logits.dtype), grad
     y = _wide(target) if hasattr(target, "dtype") else float(target)
     loss = (y * softplus(-z) + (1 - y) * softplus(z)).mean()
     grad = (1 - y) * sigmoid(z) - y * sigmoid(-z)
     grad /= n
     return _result(logits, loss, grad)
+
+
+def _bce_label_twin(xp, logits, s, s_over_n):
+    t = _wide(logits)
+    t = -t if s < 0 else t
+    return softplus(t), (sigmoid(t) * s_over_n).astype(logits.dtype, copy=False)
+
+
+# The per-sample terms in float64 (see _wide), the gradient in the logits' dtype.
+_bce_label = Elementwise(
+    "bce_label_loss_grad", "T z, float64 s, float64 s_over_n", "float64 l, T dz",
+    """double t = s * (double)z;
+       double e = exp(-fabs(t));
+       l = max(t, 0.0) + log1p(e);                       /* softplus(t) */
+       dz = (T)(exp(min(t, 0.0)) / (e + 1) * s_over_n);  /* sigma(t) s / n */""",
+    _bce_label_twin)
 
 
 def mse(pred, target):

@@ -5,12 +5,14 @@
     gpu.py           whether CuPy can run here and what is missing; ``info``
     rng.py           seeded random numbers through what NumPy's and CuPy's generators share
     host_memory.py   the host allocator setting the entry points make
+    fused.py         fused element-wise kernels: one CUDA kernel on CuPy, a NumPy twin elsewhere
 
     import minigan as mg
     mg.backend.use("numpy")     # or "cupy", or "auto" (CuPy when a GPU works)
     mg.backend.current().name   # "numpy"
     mg.backend.xp               # the numpy module
 """
+from .fused import Elementwise, KernelCompileError, fusion
 from .gpu import INSTALL_HINT, TOOLKIT_HINT, gpu_available, gpu_problem, info, probe
 from .host_memory import keep_freed_host_memory
 from .rng import RNG, default_rng, seed
@@ -24,6 +26,7 @@ __all__ = [
     "gpu_problem", "to_numpy", "to_device", "array_module", "backend_of",
     "check_same_backend", "sync", "RNG", "seed", "default_rng", "info",
     "keep_freed_host_memory", "ENV_VAR", "INSTALL_HINT", "TOOLKIT_HINT",
+    "Elementwise", "KernelCompileError", "fusion",
 ]
 
 

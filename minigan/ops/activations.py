@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..backend import array_module
+from ..backend.fused import Elementwise
 
 
 class LeakyReLUCache(NamedTuple):
@@ -41,7 +42,13 @@ def relu_forward(x):
 
 def relu_backward(dy, y):
     """f'(x) = 1 where x > 0 (equivalently y > 0), else 0."""
-    return dy * (y > 0)
+    return _relu_backward(dy, y)
+
+
+_relu_backward = Elementwise(
+    "relu_backward", "T dy, T y", "T dx",
+    "dx = dy * (T)(y > 0)",                        # the mask as 0/1, as the twin multiplies it
+    lambda xp, dy, y: dy * (y > 0))
 
 
 def relu_double_backward(a, dy, y):
@@ -54,10 +61,20 @@ def relu_double_backward(a, dy, y):
 def leaky_relu_forward(x, negative_slope=0.01):
     """y = x for x > 0, slope * x otherwise, i.e. max(x, slope x) for slope <= 1
     (min for slope > 1): one pass, no branch per element."""
-    xp = array_module(x)
-    sx = x * negative_slope
-    y = xp.maximum(x, sx, out=sx) if negative_slope <= 1 else xp.minimum(x, sx, out=sx)
+    y = _leaky_forward(x, negative_slope)
     return y, LeakyReLUCache(y, negative_slope)
+
+
+def _leaky_forward_twin(xp, x, slope):
+    sx = xp.multiply(x, slope, out=xp.empty_like(x))      # an array even for a 0-d x
+    return xp.maximum(x, sx, out=sx) if slope <= 1 else xp.minimum(x, sx, out=sx)
+
+
+_leaky_forward = Elementwise(
+    "leaky_relu_forward", "T x, T slope", "T y",
+    """T sx = x * slope;
+       y = slope <= (T)1 ? max(x, sx) : min(x, sx)""",
+    _leaky_forward_twin)
 
 
 def leaky_relu_double_backward(a, dy, cache):
@@ -73,11 +90,21 @@ def leaky_relu_backward(dy, cache):
     (docs/math/activations.md, "LeakyReLU").
     """
     y, slope = cache
+    return _leaky_backward(dy, y, 1 - slope, slope)
+
+
+def _leaky_backward_twin(xp, dy, y, one_minus_slope, slope):
     g = (y > 0).astype(dy.dtype)
-    g *= 1 - slope
+    g *= one_minus_slope
     g += slope
     g *= dy
     return g
+
+
+_leaky_backward = Elementwise(
+    "leaky_relu_backward", "T dy, T y, T one_minus_slope, T slope", "T dx",
+    "dx = ((T)(y > 0) * one_minus_slope + slope) * dy",     # f' = slope + (1 - slope)[y > 0]
+    _leaky_backward_twin)
 
 
 def tanh_forward(x):
@@ -87,7 +114,13 @@ def tanh_forward(x):
 
 def tanh_backward(dy, y):
     """tanh'(x) = 1 - tanh(x)^2 = 1 - y^2."""
-    return dy * (1 - y * y)
+    return _tanh_backward(dy, y)
+
+
+_tanh_backward = Elementwise(
+    "tanh_backward", "T dy, T y", "T dx",
+    "dx = dy * (1 - y * y)",
+    lambda xp, dy, y: dy * (1 - y * y))
 
 
 def tanh_double_backward(a, dy, y):
@@ -104,17 +137,33 @@ def sigmoid_forward(x):
     no subtraction cancels, so the tiny values of the far negative tail keep their
     relative accuracy.
     """
-    xp = array_module(x)
+    y = _sigmoid_forward(x)
+    return y, y
+
+
+def _sigmoid_forward_twin(xp, x):
     y = xp.exp(xp.minimum(x, 0))
     den = xp.exp(-xp.abs(x))
     den += 1
     y /= den
-    return y, y
+    return y
+
+
+_sigmoid_forward = Elementwise(
+    "sigmoid_forward", "T x", "T y",
+    "y = exp(min(x, (T)0)) / (exp(-fabs(x)) + 1)",
+    _sigmoid_forward_twin)
 
 
 def sigmoid_backward(dy, y):
     """sigma'(x) = sigma(x) (1 - sigma(x)) = y (1 - y)."""
-    return dy * y * (1 - y)
+    return _sigmoid_backward(dy, y)
+
+
+_sigmoid_backward = Elementwise(
+    "sigmoid_backward", "T dy, T y", "T dx",
+    "dx = dy * y * (1 - y)",
+    lambda xp, dy, y: dy * y * (1 - y))
 
 
 def sigmoid_double_backward(a, dy, y):
@@ -125,12 +174,22 @@ def sigmoid_double_backward(a, dy, y):
 
 def elu_forward(x, alpha=1.0):
     """y = x for x > 0, alpha (e^x - 1) otherwise, i.e. max(x, 0) + alpha expm1(min(x, 0))."""
-    xp = array_module(x)
+    y = _elu_forward(x, alpha)
+    return y, ELUCache(y, alpha)
+
+
+def _elu_forward_twin(xp, x, alpha):
     # expm1 of min(x, 0): exact near 0, no overflow for large positive x, and no branch
     y = xp.expm1(xp.minimum(x, 0))
     y *= alpha
     y += xp.maximum(x, 0)
-    return y, ELUCache(y, alpha)
+    return y
+
+
+_elu_forward = Elementwise(
+    "elu_forward", "T x, T alpha", "T y",
+    "y = expm1(min(x, (T)0)) * alpha + max(x, (T)0)",
+    _elu_forward_twin)
 
 
 def elu_backward(dy, cache):
@@ -138,12 +197,21 @@ def elu_backward(dy, cache):
 
     As arithmetic: f' = min(y, 0) + alpha + (1 - alpha) [y > 0] (for x <= 0, y <= 0)."""
     y, alpha = cache
-    xp = array_module(dy)
+    return _elu_backward(dy, y, alpha, 1 - alpha)
+
+
+def _elu_backward_twin(xp, dy, y, alpha, one_minus_alpha):
     g = xp.minimum(y, 0)
     g += alpha
-    g += (1 - alpha) * (y > 0).astype(dy.dtype)
+    g += one_minus_alpha * (y > 0).astype(dy.dtype)
     g *= dy
     return g
+
+
+_elu_backward = Elementwise(
+    "elu_backward", "T dy, T y, T alpha, T one_minus_alpha", "T dx",
+    "dx = (min(y, (T)0) + alpha + one_minus_alpha * (T)(y > 0)) * dy",
+    _elu_backward_twin)
 
 
 def elu_double_backward(a, dy, cache):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from ..backend import array_module
+from ..backend.fused import Elementwise
 from ..checks import flag, real
 from .base import Optimizer
 from .flat import FLAT
@@ -88,26 +89,45 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         g = self._gradient(data, grad)
         m, v = self._slot(key, "exp_avg"), self._slot(key, "exp_avg_sq")
-        xp = array_module(v)
-        # One scratch array for every temporary, updated in place: the step is memory-bound.
-        # (Explicit out= keeps it an array for 0-d parameters too, where NumPy's ufuncs
-        # would return scalars that in-place ops cannot write into.)
-        s = self._scratch(key, v)
-        m *= b1
-        m += xp.multiply(g, 1 - b1, out=s)
-        v *= b2
-        s = xp.multiply(g, g, out=s)
-        s *= 1 - b2
-        v += s
         # t counts per parameter, so a parameter unfrozen late starts at t = 1
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-        # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1.
-        step = xp.sqrt(v, out=s)
-        step /= math.sqrt(bc2)
-        step += self.eps
-        xp.divide(m, step, out=step)
-        step *= self.lr / bc1
-        data -= step
+        args = (g, b1, 1 - b1, b2, 1 - b2, math.sqrt(bc2), self.eps, self.lr / bc1)
+        if data.dtype != v.dtype:        # float16 parameters, float32 state: array operations
+            _adam_twin(array_module(v), *args, data, m, v, work=lambda: self._scratch(key, v))
+        else:
+            _adam(*args, data, m, v, work=lambda: self._scratch(key, v))
+
+
+def _adam_twin(xp, g, b1, c1, b2, c2, sqrt_bc2, eps, lr_bc1, p, m, v, work=None):
+    # One scratch array for every temporary, updated in place: the step is memory-bound.
+    # (Explicit out= keeps it an array for 0-d parameters too, where NumPy's ufuncs
+    # would return scalars that in-place ops cannot write into.) ``work`` makes it.
+    s = work() if work is not None else xp.empty_like(v)
+    m *= b1
+    m += xp.multiply(g, c1, out=s)
+    v *= b2
+    s = xp.multiply(g, g, out=s)
+    s *= c2
+    v += s
+    # PyTorch's arrangement: denom = sqrt(v)/sqrt(bc2) + eps, step size lr/bc1.
+    step = xp.sqrt(v, out=s)
+    step /= sqrt_bc2
+    step += eps
+    xp.divide(m, step, out=step)
+    step *= lr_bc1
+    p -= step
+    return p, m, v
+
+
+# Adam's whole update in one pass over the flat buffer (the twin above is 12 operations).
+# c1 = 1 - b1, c2 = 1 - b2; the operations in the twin's order, so the same roundings.
+_adam = Elementwise(
+    "adam_step",
+    "T g, T b1, T c1, T b2, T c2, T sqrt_bc2, T eps, T lr_bc1", "T p, T m, T v",
+    """m = m * b1 + g * c1;
+       v = v * b2 + g * g * c2;
+       p = p - m / (sqrt(v) / sqrt_bc2 + eps) * lr_bc1""",
+    _adam_twin)
 
 
 class RMSprop(Optimizer):
@@ -129,23 +149,57 @@ class RMSprop(Optimizer):
 
     def _update(self, key, data, grad, t):
         g = self._gradient(data, grad)
-        a = self.alpha
         v = self._slot(key, "square_avg")
+        centered, momentum = bool(self.centered), self.momentum > 0
+        ga = self._slot(key, "grad_avg") if centered else None
+        buf = self._slot(key, "momentum_buffer") if momentum else None
+        kernel = _RMSPROP[centered, momentum]
+        states = [s for s in (ga, buf) if s is not None]
+        args = (g, self.alpha, 1 - self.alpha, self.eps, self.momentum, self.lr)
+        if data.dtype != v.dtype:        # float16 parameters, float32 state: array operations
+            kernel.twin(array_module(v), *args, data, v, *states)
+        else:
+            kernel(*args, data, v, *states)
+
+
+def _rmsprop_twin(centered, momentum):
+    def twin(xp, g, a, c, eps, mu, lr, p, v, *states):
+        ga, buf = (states[0] if centered else None), (states[-1] if momentum else None)
         v *= a
-        v += (1 - a) * (g * g)
-        xp = array_module(v)
-        if self.centered:
-            ga = self._slot(key, "grad_avg")
+        v += c * (g * g)
+        if centered:
             ga *= a
-            ga += (1 - a) * g
+            ga += c * g
             avg = xp.sqrt(v - ga * ga)
         else:
             avg = xp.sqrt(v)
-        avg += self.eps
-        if self.momentum > 0:
-            buf = self._slot(key, "momentum_buffer")
-            buf *= self.momentum
+        avg += eps
+        if momentum:
+            buf *= mu
             buf += g / avg
-            data -= self.lr * buf
+            p -= lr * buf
         else:
-            data -= self.lr * (g / avg)
+            p -= lr * (g / avg)
+        return (p, v, *states)
+    return twin
+
+
+def _rmsprop_kernel(centered, momentum):
+    """RMSprop's update as one kernel, for one choice of (centered, momentum); c = 1 - alpha.
+    The statements follow the twin's operations one for one."""
+    outs = "T p, T v" + (", T ga" if centered else "") + (", T buf" if momentum else "")
+    body = ["v = v * a + c * (g * g);"]
+    if centered:
+        body += ["ga = ga * a + c * g;", "T avg = sqrt(v - ga * ga) + eps;"]
+    else:
+        body += ["T avg = sqrt(v) + eps;"]
+    if momentum:
+        body += ["buf = buf * mu + g / avg;", "p = p - lr * buf"]
+    else:
+        body += ["p = p - lr * (g / avg)"]
+    name = "rmsprop_step" + ("_centered" if centered else "") + ("_momentum" if momentum else "")
+    return Elementwise(name, "T g, T a, T c, T eps, T mu, T lr", outs, "\n".join(body),
+                       _rmsprop_twin(centered, momentum))
+
+
+_RMSPROP = {(c, m): _rmsprop_kernel(c, m) for c in (False, True) for m in (False, True)}

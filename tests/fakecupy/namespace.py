@@ -17,6 +17,7 @@ import numpy
 
 from . import snapshot
 from .devarray import call, check_dtype, counters, ndarray, new, unwrap, wrap
+from .kernels import CompileException, ElementwiseKernel
 
 # Creation functions that allocate without writing: no kernel runs.
 _NO_LAUNCH = {"empty", "empty_like"}
@@ -138,12 +139,14 @@ def _fill(mod: FakeModule, key: str, source, special: dict) -> None:
 random = _module("cupy.random")
 
 
-# Which stream the fake draws: "numpy" (PCG64, the stream NumPy's default_rng draws, so a
-# fake run is bit-identical to the NumPy run) or "other" (Philox: a different stream, as
-# real CuPy's XORWOW is, so that no test can assume CuPy draws NumPy's numbers). Set by
-# MINIGAN_FAKECUPY_STREAM or fakecupy.set_stream(); CI runs with "other".
+# Which stream the fake draws: "other" (the default: Philox, a different stream from NumPy's,
+# as real CuPy's XORWOW is, so that no test can pass only because the fake draws NumPy's
+# numbers) or "numpy" (PCG64, the stream NumPy's default_rng draws, so that a seeded fake run
+# is bit-identical to the NumPy run; a test claiming that pins it, e.g. with the
+# numpys_stream fixture of tests/conftest.py). Set by MINIGAN_FAKECUPY_STREAM (unset: "other")
+# or fakecupy.set_stream().
 STREAMS = {"numpy": numpy.random.PCG64, "other": numpy.random.Philox}
-_stream = {"name": os.environ.get("MINIGAN_FAKECUPY_STREAM", "numpy")}
+_stream = {"name": os.environ.get("MINIGAN_FAKECUPY_STREAM", "other")}
 if _stream["name"] not in STREAMS:
     raise ValueError(f"MINIGAN_FAKECUPY_STREAM must be one of {sorted(STREAMS)}, got "
                      f"{_stream['name']!r}")
@@ -331,13 +334,20 @@ runtime.getDeviceProperties = lambda device: {
     "name": b"fakecupy (NumPy on the CPU)", "totalGlobalMem": 16 * 2**30, "major": 9, "minor": 0}
 
 
+# ``cupy.cuda.compiler`` (not in the snapshot, which lists the modules minigan reads names
+# from) holds the exception a kernel that fails to compile raises.
+compiler = _module("cupy.cuda.compiler")
+compiler.CompileException = CompileException
+cuda.compiler = compiler
+
+
 # ---------------------------------------------------------------- assemble
 
 _fill(cupy, "cupy", numpy, {
     "ndarray": ndarray, "asarray": asarray, "array": array, "asanyarray": asanyarray,
     "ascontiguousarray": ascontiguousarray, "asnumpy": asnumpy,
     "get_array_module": get_array_module, "random": random, "linalg": linalg, "lib": lib,
-    "cuda": cuda,
+    "cuda": cuda, "ElementwiseKernel": ElementwiseKernel,
 })
 cupy.__version__ = snapshot.version() + "+fake"
 

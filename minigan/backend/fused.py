@@ -1,0 +1,105 @@
+"""Fused element-wise kernels: one CUDA kernel on CuPy, the NumPy expression it replaces elsewhere.
+
+A GPU step of a small GAN is bound by kernel launches (each costs CuPy 15-25 us of
+host time, whatever its size), and a chain such as LeakyReLU's backward
+``(y > 0).astype(...) * (1 - s) + s`` then ``* dy`` is four of them. An
+:class:`Elementwise` is such a chain written twice, side by side:
+
+    leaky_backward = Elementwise(
+        "leaky_relu_backward",
+        "T dy, T y, T slope", "T dx",
+        "dx = y > 0 ? dy : dy * slope",                 # CUDA C: ONE kernel on CuPy
+        lambda xp, dy, y, slope: ...)                   # the NumPy twin: the readable reference
+    dx = leaky_backward(dy, y, 0.2)
+
+- On NumPy it calls the twin (asking for fusion on NumPy changes nothing).
+- On CuPy (and the tests' fake CuPy) it launches ``cupy.ElementwiseKernel(in_params,
+  out_params, body, name)`` once; CuPy compiles it with NVRTC on first use for each
+  dtype and caches it. The fake executes the body itself (tests/fakecupy/cuda_c.py).
+- ``fusion(False)`` (or ``MINIGAN_FUSION=0``) makes CuPy run the twin too, op by op:
+  the way to tell whether a difference comes from a kernel.
+
+The twin gets the array module first, then the kernel's arguments (inputs, and the
+outputs when the caller passes them, to be written in place), and returns the
+outputs. Bodies are written to compute what the twin computes in the same order
+and the same precision, so the fake's run is bit-identical to NumPy's; a real
+GPU's compiler contracts ``a * b + c`` into one rounding (FMA), so on a GPU the
+two agree to float rounding. How to read a kernel beside its twin: docs/backends.md.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy
+
+from .select import array_module
+
+ENV_VAR = "MINIGAN_FUSION"
+_state = {"on": os.environ.get(ENV_VAR, "1").strip().lower() not in ("0", "false", "off", "no")}
+_registry: dict = {}
+
+
+class KernelCompileError(RuntimeError):
+    """A fused kernel's CUDA body did not compile; the message names the op."""
+
+
+def fusion(enabled: bool | None = None) -> bool:
+    """Whether CuPy runs the fused kernels (default on; ``MINIGAN_FUSION=0`` turns it off).
+    With ``enabled`` given, set it and return the previous value. NumPy ignores it."""
+    old = _state["on"]
+    if enabled is not None:
+        _state["on"] = bool(enabled)
+    return old
+
+
+def kernels() -> dict:
+    """Every fused kernel defined so far: name -> :class:`Elementwise`."""
+    return dict(_registry)
+
+
+class Elementwise:
+    """One element-wise kernel and its NumPy twin (see the module docstring).
+
+    ``in_params`` / ``out_params``: CuPy's parameter lists ("T x, float32 a, raw T w");
+    ``body``: the CUDA C statements, run once per element (``i`` its index);
+    ``twin(xp, *args)``: the same computation with array operations.
+    """
+
+    def __init__(self, name: str, in_params: str, out_params: str, body: str, twin):
+        if name in _registry:
+            raise ValueError(f"fused kernel {name!r} is defined twice")
+        self.name, self.in_params, self.out_params, self.body = name, in_params, out_params, body
+        self.twin = twin
+        self.n_in = len([p for p in in_params.split(",") if p.strip()])
+        self._kernels: dict = {}            # id(array module) -> its ElementwiseKernel
+        _registry[name] = self
+
+    def __repr__(self):
+        return f"Elementwise({self.name!r}: {self.in_params} -> {self.out_params})"
+
+    def __call__(self, *args, **twin_only):
+        """Run on ``args`` (inputs, then optionally the outputs to write in place).
+        Keyword arguments go to the twin alone (e.g. a work array the NumPy path reuses)."""
+        xp = _module_of(args)
+        if xp is numpy or not _state["on"]:
+            return self.twin(xp, *args, **twin_only)
+        kernel = self._kernels.get(id(xp))
+        if kernel is None:
+            kernel = xp.ElementwiseKernel(self.in_params, self.out_params, self.body,
+                                          "minigan_" + self.name)
+            self._kernels[id(xp)] = kernel
+        try:
+            return kernel(*args)
+        except Exception as exc:
+            if type(exc).__name__ == "CompileException":
+                raise KernelCompileError(
+                    f"fused kernel {self.name!r} did not compile ({exc}); run with "
+                    f"{ENV_VAR}=0 to use the unfused array operations instead") from exc
+            raise
+
+
+def _module_of(args):
+    for a in args:
+        if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, numpy.generic):
+            return array_module(a)
+    return numpy

@@ -1,0 +1,184 @@
+"""``cupy.ElementwiseKernel`` on the fake: the CUDA body is parsed and *executed*.
+
+    k = cupy.ElementwiseKernel("T x, T slope", "T y", "y = x > 0 ? x : x * slope", "leaky")
+    y = k(x, 0.2)                 # one launch, counted as "kernel:leaky"
+
+CuPy's rules, from its documentation of ElementwiseKernel:
+
+- parameters are ``[raw] TYPE name``; TYPE is a dtype name (``float32``, ``int32``, ...)
+  or a type placeholder (``T``) bound by the arguments' dtypes, and usable in the body;
+- non-raw arguments are broadcast together (to the outputs' shape when outputs are
+  given) and seen element by element; a raw one is indexed by a linear index;
+  ``i`` is the element's index and ``_ind.size()`` the number of elements;
+- outputs not passed are allocated with the broadcast shape; the call returns the
+  output (a tuple of them when there are several); ``size=`` sets the number of
+  elements of a kernel with no non-raw argument.
+
+Stricter than CuPy where that catches a bug early: an array whose dtype differs
+from its parameter's fixed type is refused instead of cast; host (NumPy) arrays
+are refused. The body runs in tests/fakecupy/cuda_c.py; syntax the interpreter
+cannot read raises ``cupy.cuda.compiler.CompileException`` at the first call,
+as NVRTC's errors surface in CuPy.
+"""
+from __future__ import annotations
+
+import numpy
+
+from . import cuda_c
+from .devarray import counters, mixed, ndarray, new
+
+
+class CompileException(Exception):
+    """CuPy's ``cupy.cuda.compiler.CompileException``: the kernel did not compile."""
+
+
+def _params(text: str, where: str) -> list:
+    """'T x, raw float32 w' -> [(name, type word, raw)]."""
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        words = part.split()
+        raw = words[0] == "raw"
+        words = words[1:] if raw else words
+        if len(words) != 2:
+            raise CompileException(f"{where}: cannot read the parameter {part!r}")
+        out.append((words[1], words[0], raw))
+    return out
+
+
+def _fixed(word):
+    """The dtype a parameter type names (float32, int32, float, ...), or None for a
+    placeholder (any other word: T, X, ...)."""
+    t = cuda_c.C_TYPES.get(word)
+    return None if t is None else numpy.dtype(t)
+
+
+class ElementwiseKernel:
+    def __init__(self, in_params, out_params, operation, name="kernel", reduce_dims=True,
+                 preamble="", no_return=False, return_tuple=False, loop_prep="",
+                 after_loop="", **kwargs):
+        if preamble or loop_prep or after_loop:
+            raise NotImplementedError("fakecupy.ElementwiseKernel: preamble, loop_prep and "
+                                      "after_loop are not simulated")
+        self.name = name
+        self.where = f"ElementwiseKernel {name!r}"
+        self.in_params = _params(in_params, self.where)
+        self.out_params = _params(out_params, self.where)
+        self.operation = operation
+        self.no_return, self.return_tuple = no_return, return_tuple
+        names = [p[0] for p in self.in_params + self.out_params]
+        if len(set(names)) != len(names):
+            raise CompileException(f"{self.where}: a parameter name is used twice: {names}")
+        self._ast = {}
+
+    def _types(self, args):
+        """Placeholder -> dtype, from the array arguments (then the scalars)."""
+        bound = {}
+        params = self.in_params + self.out_params
+        for (name, word, _), a in zip(params, args):
+            if type(a) is ndarray and _fixed(word) is None:
+                if word in bound and bound[word] != a._a.dtype:
+                    raise TypeError(f"{self.where}: type is mismatched: {word} is bound to "
+                                    f"{bound[word]} and {a._a.dtype} ({name})")
+                bound[word] = a._a.dtype
+        for (_, word, _), a in zip(params, args):
+            if a is not None and type(a) is not ndarray and _fixed(word) is None \
+                    and word not in bound:
+                bound[word] = numpy.asarray(a).dtype
+        return bound
+
+    def _shape(self, full, size):
+        """The element-wise shape: the broadcast of the non-raw arrays (or ``size``)."""
+        params, n_in = self.in_params + self.out_params, len(self.in_params)
+        shapes = [a._a.shape for (_, _, raw), a in zip(params, full)
+                  if not raw and type(a) is ndarray]
+        out_shapes = [a._a.shape for (_, _, raw), a in zip(self.out_params, full[n_in:])
+                      if not raw and type(a) is ndarray]
+        if not shapes:
+            if size is None:
+                raise ValueError(f"{self.where}: loop size is undecided (no non-raw array "
+                                 f"argument; pass size=)")
+            return (int(size),)
+        shape = numpy.broadcast_shapes(*shapes)
+        if out_shapes and any(s != shape for s in out_shapes):
+            raise ValueError(f"{self.where}: the outputs' shape {out_shapes[0]} is not the "
+                             f"broadcast shape {shape} of the arguments")
+        if size is not None and size != int(numpy.prod(shape)):
+            raise ValueError(f"{self.where}: size={size} but the arrays have {shape}")
+        return shape
+
+    def _program(self, typedefs):
+        key = tuple(sorted((k, str(v)) for k, v in typedefs.items()))
+        if key not in self._ast:
+            try:
+                # CuPy's generated loop writes the operation followed by ";"
+                self._ast[key] = cuda_c.Parser(self.operation + ";", self.where,
+                                               typedefs).program()
+            except cuda_c.CompileError as exc:
+                raise CompileException(str(exc)) from None
+        return self._ast[key]
+
+    def _bind(self, lanes, name, t, a, raw, is_out, shape):
+        """Make argument ``a`` of parameter ``name`` (dtype ``t``) visible to the body."""
+        if type(a) is not ndarray:                     # a Python or NumPy scalar
+            if raw:
+                raise TypeError(f"{self.where}: raw parameter {name} needs an array")
+            lanes.declare(name, t, numpy.asarray(a).astype(t))
+            return
+        if a._a.dtype != t:
+            raise TypeError(f"{self.where}: {name} is {a._a.dtype}, the kernel takes {t}")
+        if not raw:
+            lanes.declare(name, t, numpy.broadcast_to(a._a, shape).reshape(-1))
+            return
+        flat = a._a.reshape(-1) if is_out else a._a.reshape(-1).copy()
+        if is_out and not numpy.shares_memory(flat, a._a):
+            raise ValueError(f"{self.where}: raw output {name} must be contiguous")
+        lanes.raw[name] = cuda_c.Raw(flat, name)
+
+    def __call__(self, *args, size=None, block_size=None, stream=None):
+        n_in, n_out = len(self.in_params), len(self.out_params)
+        if len(args) not in (n_in, n_in + n_out):
+            raise TypeError(f"{self.where}: wrong number of arguments: expected {n_in} or "
+                            f"{n_in + n_out}, got {len(args)}")
+        for a in args:
+            if isinstance(a, numpy.ndarray):
+                raise mixed(self.where, a)
+        full = list(args) + ([] if len(args) == n_in + n_out else [None] * n_out)
+        bound = self._types(full)
+        params = self.in_params + self.out_params
+        shape = self._shape(full, size)
+        n = int(numpy.prod(shape))
+        program = self._program({w: bound[w] for (_, w, _) in params
+                                 if _fixed(w) is None and w in bound})
+        lanes = cuda_c.Lanes(n, self.where)
+        lanes.declare("i", numpy.int64, numpy.arange(n, dtype=numpy.int64))
+        outs = []
+        for k, ((name, word, raw), a) in enumerate(zip(params, full)):
+            t = _fixed(word) or bound.get(word)
+            if t is None:
+                raise TypeError(f"{self.where}: cannot tell the type {word} of {name}")
+            if a is None:                              # an output to allocate
+                a = new(numpy.empty(shape, dtype=t), self.where)
+            self._bind(lanes, name, t, a, raw, k >= n_in, shape)
+            if k >= n_in:
+                outs.append((name, a, raw))
+                lanes.written[name] = numpy.zeros(n, bool)
+        try:
+            lanes.run(program)
+        except cuda_c.CompileError as exc:
+            raise CompileException(str(exc)) from None
+        for name, a, raw in outs:
+            if not raw:
+                # as on a GPU, an output is written only in the lanes that assigned it
+                value = numpy.broadcast_to(lanes.lookup(name)[1], (n,))
+                done = lanes.written[name]
+                if a._a.flags.c_contiguous:
+                    a._a.reshape(-1)[done] = value[done]
+                else:
+                    a._a[...] = numpy.where(done, value, a._a.reshape(-1)).reshape(shape)
+        counters.launch(f"kernel:{self.name}")
+        if self.no_return:
+            return None
+        res = [a for _, a, _ in outs]
+        return tuple(res) if (len(res) > 1 or self.return_tuple) else res[0]

@@ -1,0 +1,211 @@
+"""Fused kernels (minigan/backend/fused.py): every CUDA body, executed by the fake CuPy's
+interpreter (tests/fakecupy/cuda_c.py), computes what its NumPy twin computes, bit for bit,
+on inputs that reach every branch (signs, zeros, the tails, NaN where the op meets it)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minigan as mg
+from minigan.backend import fused
+from tests import fakecupy
+from tests.fakecupy import cuda_c
+from tests.fakecupy.kernels import CompileException
+
+# importing the packages defines their kernels
+import minigan.gan  # noqa: F401,E402
+import minigan.losses  # noqa: F401,E402
+import minigan.nn  # noqa: F401,E402
+import minigan.optim  # noqa: F401,E402
+
+
+def _x(rng, shape, dtype):
+    x = np.asarray(rng.standard_normal(shape) * 3)
+    x.flat[:4] = [0.0, -0.0, 40.0, -40.0][:x.size]
+    return x.astype(dtype)
+
+
+def _pos(rng, shape, dtype):
+    return np.asarray(rng.random(shape) + 0.01).astype(dtype)
+
+
+def _rms(centered, momentum):
+    def make(rng, shape, dtype):
+        g = _x(rng, shape, dtype)
+        p, v = _x(rng, shape, dtype), np.asarray(_pos(rng, shape, dtype) + 1)
+        states = []
+        if centered:
+            states.append(np.asarray(rng.random(shape) * 0.5).astype(dtype))
+        if momentum:
+            states.append(_x(rng, shape, dtype))
+        return (g, 0.99, 1 - 0.99, 1e-8, 0.5, 0.01, p, v, *states)
+    return make
+
+
+EXAMPLES = {
+    "relu_backward": lambda r, s, d: (_x(r, s, d), _x(r, s, d)),
+    "leaky_relu_forward": lambda r, s, d: (_x(r, s, d), 0.2),
+    "leaky_relu_backward": lambda r, s, d: (_x(r, s, d), _x(r, s, d), 1 - 0.2, 0.2),
+    "tanh_backward": lambda r, s, d: (_x(r, s, d), np.asarray(np.tanh(_x(r, s, d)))),
+    "sigmoid_forward": lambda r, s, d: (_x(r, s, d),),
+    "sigmoid_backward": lambda r, s, d: (_x(r, s, d), np.asarray(_pos(r, s, d) * 0.9)),
+    "elu_forward": lambda r, s, d: (_x(r, s, d), 1.3),
+    "elu_backward": lambda r, s, d: (_x(r, s, d), _x(r, s, d), 1.3, 1 - 1.3),
+    "bce_label_loss_grad": lambda r, s, d: (_x(r, s, d), -1.0, -1.0 / 7),
+    "adam_step": lambda r, s, d: (_x(r, s, d), 0.5, 0.5, 0.999, 1 - 0.999, 0.03, 1e-8, 2e-4,
+                                  _x(r, s, d), _x(r, s, d), _pos(r, s, d)),
+    "rmsprop_step": _rms(False, False),
+    "rmsprop_step_centered": _rms(True, False),
+    "rmsprop_step_momentum": _rms(False, True),
+    "rmsprop_step_centered_momentum": _rms(True, True),
+}
+
+
+def test_every_fused_kernel_has_an_example_here():
+    # a kernel added without an example would escape the bit-identity check below
+    assert sorted(fused.kernels()) == sorted(EXAMPLES)
+
+
+def _run(kernel, args, on_fake: bool):
+    """The kernel's results (and its in-place outputs) as NumPy arrays."""
+    if on_fake:
+        mg.backend.use(fakecupy.NAME)
+        args = [mg.backend.to_device(a.copy()) if isinstance(a, np.ndarray) else a for a in args]
+        try:
+            with fakecupy.counting() as c, fakecupy.no_sync("a fused kernel"):
+                out = kernel(*args)
+            assert c.launches == 1, c.by_op
+        finally:
+            mg.backend.use("numpy")
+    else:
+        args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        out = kernel(*args)
+    out = out if isinstance(out, tuple) else (out,)
+    arrays = [a for a in args if hasattr(a, "dtype") and not np.isscalar(a)]
+    return [mg.backend.to_numpy(o) for o in out] + [mg.backend.to_numpy(a) for a in arrays]
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1),
+       shape=st.sampled_from([(), (1,), (7,), (3, 5), (2, 3, 4, 2)]))
+def test_the_cuda_body_computes_its_numpy_twin_bit_for_bit(name, dtype, seed, shape):
+    kernel = fused.kernels()[name]
+    args = EXAMPLES[name](np.random.default_rng(seed), shape, dtype)
+    want = _run(kernel, args, on_fake=False)
+    got = _run(kernel, args, on_fake=True)
+    assert len(got) == len(want)
+    for k, (g, w) in enumerate(zip(got, want)):
+        assert g.dtype == w.dtype and g.shape == w.shape, (k, g.dtype, w.dtype, g.shape, w.shape)
+        np.testing.assert_array_equal(g, w, err_msg=f"{name}: result {k}")
+
+
+def test_fusion_off_runs_the_twin_op_by_op_on_the_device():
+    x = np.linspace(-2, 2, 10).astype(np.float32)
+    mg.backend.use(fakecupy.NAME)
+    old = mg.backend.fusion(False)
+    try:
+        with fakecupy.counting() as c:
+            y, _ = mg.ops.activations.sigmoid_forward(mg.backend.to_device(x))
+        assert c.launches > 1 and not any(k.startswith("kernel:") for k in c.by_op)
+        mg.backend.fusion(True)
+        with fakecupy.counting() as c:
+            y2, _ = mg.ops.activations.sigmoid_forward(mg.backend.to_device(x))
+        assert c.by_op == {"kernel:minigan_sigmoid_forward": 1, "h2d:asarray": 1}
+        np.testing.assert_array_equal(mg.backend.to_numpy(y), mg.backend.to_numpy(y2))
+    finally:
+        mg.backend.fusion(old)
+        mg.backend.use("numpy")
+
+
+def test_fusion_on_numpy_is_a_no_op():
+    x = np.linspace(-2, 2, 10)
+    old = mg.backend.fusion(True)
+    try:
+        a = mg.ops.activations.sigmoid_forward(x)[0]
+        mg.backend.fusion(False)
+        b = mg.ops.activations.sigmoid_forward(x)[0]
+    finally:
+        mg.backend.fusion(old)
+    np.testing.assert_array_equal(a, b)
+    assert isinstance(a, np.ndarray)
+
+
+def test_a_kernel_that_does_not_compile_names_its_op():
+    k = fused.Elementwise("test_broken_kernel", "T x", "T y", "y = x $ 2",
+                          lambda xp, x: x * 2)
+    try:
+        mg.backend.use(fakecupy.NAME)
+        with pytest.raises(mg.backend.KernelCompileError, match="test_broken_kernel.*"
+                                                                "MINIGAN_FUSION=0"):
+            k(mg.backend.to_device(np.ones(3)))
+    finally:
+        mg.backend.use("numpy")
+        fused._registry.pop("test_broken_kernel")
+
+
+# ------------------------------------------------------------ the fake's interpreter itself
+
+def _kernel(ins, outs, body):
+    return fakecupy.cupy.ElementwiseKernel(ins, outs, body, "t")
+
+
+def _dev(a):
+    return fakecupy.cupy.asarray(np.asarray(a))
+
+
+def test_interpreter_follows_c_arithmetic():
+    a = _dev(np.array([-7, 7, -7, 7], np.int32))
+    b = _dev(np.array([2, -2, -2, 2], np.int32))
+    q, r = _kernel("int32 a, int32 b", "int32 q, int32 r", "q = a / b; r = a % b")(a, b)
+    assert q.get().tolist() == [-3, -3, 3, 3] and r.get().tolist() == [-1, 1, -1, 1]
+    x = _dev(np.array([0.1], np.float32))
+    # 0.1f * 3.0 is a double product rounded once; 0.1f * 3.0f is a float product
+    d = _kernel("float32 x", "float64 y", "y = x * 3.0")(x).get()[0]
+    f = _kernel("float32 x", "float64 y", "y = x * 3.0f")(x).get()[0]
+    assert d == np.float64(np.float32(0.1)) * 3.0 and f == np.float64(np.float32(0.1) * np.float32(3))
+    assert _kernel("float32 x", "int32 k", "k = (int)(-2.7f * x / x)")(x).get()[0] == -2
+
+
+def test_interpreter_runs_branches_loops_and_short_circuits_per_lane():
+    w = _dev(np.arange(10.0))
+    body = """T acc = 0;
+              for (int j = 0; j <= k; j++) { if (j % 2 == 1) acc += w[j]; }
+              y = w[k] > 3 ? acc : -acc"""
+    y = _kernel("int32 k, raw T w", "T y", body)(_dev(np.array([0, 3, 9], np.int32)), w).get()
+    assert y.tolist() == [0.0, -4.0, 25.0]
+    # the loop of lane k = 12 reaches w[11]: a fault, not garbage
+    with pytest.raises(cuda_c.KernelFault, match=r"lane 1 reads w\[11\]"):
+        _kernel("int32 k, raw T w", "T y", body)(_dev(np.array([0, 12], np.int32)), w)
+    # && and ?: evaluate their right side only where it is reached, as C does
+    guarded = "y = (k < 10 && w[k] > 3) ? w[k] : (k >= 10 ? (T)-1 : w[k] * 2)"
+    y = _kernel("int32 k, raw T w", "T y", guarded)(_dev(np.array([2, 12, 5], np.int32)), w)
+    assert y.get().tolist() == [4.0, -1.0, 5.0]
+
+
+def test_interpreter_reports_what_a_gpu_would_hide():
+    w = _dev(np.arange(4.0))
+    with pytest.raises(cuda_c.KernelFault, match=r"reads w\[4\] outside 0..3"):
+        _kernel("raw T w", "T y", "y = w[i + 1]")(w, fakecupy.cupy.empty(4))
+    with pytest.raises(cuda_c.KernelFault, match="same element"):
+        _kernel("T x, raw T w", "T y", "w[0] = x; y = x")(fakecupy.cupy.ones(3), w)
+    with pytest.raises(cuda_c.KernelFault, match="division by zero"):
+        _kernel("int32 a", "int32 y", "y = 1 / a")(_dev(np.array([1, 0], np.int32)))
+    with pytest.raises(CompileException, match="ambiguous"):
+        _kernel("float32 x", "float32 y", "y = max(x, 0)")(_dev(np.ones(2, np.float32)))
+    with pytest.raises(CompileException, match="not declared"):
+        _kernel("T x", "T y", "y = z")(fakecupy.cupy.ones(2))
+    with pytest.raises(TypeError, match="mismatched"):
+        _kernel("T x, T z", "T y", "y = x + z")(fakecupy.cupy.ones(2),
+                                                 fakecupy.cupy.ones(2, dtype=np.float32))
+    with pytest.raises(TypeError, match="host"):
+        _kernel("T x", "T y", "y = x")(np.ones(2))
+
+
+def test_interpreter_writes_outputs_only_where_assigned():
+    y = fakecupy.cupy.asarray(np.full(4, 5.0))
+    _kernel("T x", "T y", "if (x > 1) y = x")(_dev(np.arange(4.0)), y)
+    assert y.get().tolist() == [5.0, 5.0, 2.0, 3.0]
