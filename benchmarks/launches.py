@@ -123,7 +123,9 @@ def _parts(tr):
         def g_step():
             _, fakes["b"], fakes["a"] = tr.g_step(a, b)
         return [("G step", g_step), ("D step", lambda: tr.d_step(a, b, fakes["a"], fakes["b"]))]
-    return [("D step", tr.d_step), ("G step", tr.g_step)]
+    # as GANTrainer.iteration runs them: with one D step, the G step reuses its fake batch
+    keep = getattr(tr, "d_steps", 1) == 1
+    return [("D step", lambda: tr.d_step(keep_fake=keep)), ("G step", tr.g_step)]
 
 
 def count(make) -> dict:

@@ -104,14 +104,14 @@ def bce_with_logits(logits, target):
     name = "bce_with_logits"
     _check_input(name, logits)
     _check_target(name, logits, target, unit_interval=True)
-    z = _wide(logits)
-    n = z.size
+    n = logits.size
     if isinstance(target, numbers.Real) and float(target) in (0.0, 1.0):
         # The two labels a GAN uses: one term each, l = softplus(t) and dL/dz = s sigma(t) / n
         # with t = s z, s = -1 for label 1 and +1 for label 0; on CuPy one fused kernel.
         s = -1.0 if float(target) == 1.0 else 1.0
         terms, grad = _bce_label(logits, s, s / n)
         return array_module(logits).asarray(terms.mean(), dtype=logits.dtype), grad
+    z = _wide(logits)
     y = _wide(target) if hasattr(target, "dtype") else float(target)
     loss = (y * softplus(-z) + (1 - y) * softplus(z)).mean()
     grad = (1 - y) * sigmoid(z) - y * sigmoid(-z)

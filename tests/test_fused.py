@@ -27,6 +27,12 @@ def _x(rng, shape, dtype):
     return x.astype(dtype)
 
 
+def _nan(x):
+    """x with a NaN and an Inf in it (where it has room), for the finiteness guards."""
+    x.flat[-2:] = [np.nan, np.inf][-x.size:] if x.size else []
+    return x
+
+
 def _pos(rng, shape, dtype):
     return np.asarray(rng.random(shape) + 0.01).astype(dtype)
 
@@ -44,7 +50,34 @@ def _rms(centered, momentum):
     return make
 
 
+def _geometry(rng):
+    kh, kw = rng.integers(1, 4, 2)
+    sh, sw, dh, dw = rng.integers(1, 3, 4)
+    ph, pw = rng.integers(0, 3, 2)
+    N, C, H, W = rng.integers(1, 3), rng.integers(1, 4), rng.integers(3, 7), rng.integers(3, 7)
+    Ho = max(1, (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1)
+    Wo = max(1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+    return [int(v) for v in (N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw)]
+
+
+def _im2col_args(rng, shape, dtype):
+    N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw = g = _geometry(rng)
+    x = _x(rng, (N, C, H, W), dtype)
+    if rng.random() < 0.5:                      # an NCHW view of channel-last memory
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    return (x, *g, int(rng.integers(0, 2)), np.zeros((N * Ho * Wo, kh * kw * C), dtype))
+
+
+def _col2im_args(rng, shape, dtype):
+    N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw = g = _geometry(rng)
+    cols = _x(rng, (N * Ho * Wo, kh * kw * C), dtype)
+    start = _x(rng, (C,), dtype) if rng.random() < 0.5 else np.zeros(C, dtype)
+    return (cols, start, *g, np.zeros((N, H, W, C), dtype))
+
+
 EXAMPLES = {
+    "im2col": _im2col_args,
+    "col2im": _col2im_args,
     "relu_backward": lambda r, s, d: (_x(r, s, d), _x(r, s, d)),
     "leaky_relu_forward": lambda r, s, d: (_x(r, s, d), 0.2),
     "leaky_relu_backward": lambda r, s, d: (_x(r, s, d), _x(r, s, d), 1 - 0.2, 0.2),
@@ -54,6 +87,13 @@ EXAMPLES = {
     "elu_forward": lambda r, s, d: (_x(r, s, d), 1.3),
     "elu_backward": lambda r, s, d: (_x(r, s, d), _x(r, s, d), 1.3, 1 - 1.3),
     "bce_label_loss_grad": lambda r, s, d: (_x(r, s, d), -1.0, -1.0 / 7),
+    "batchnorm_centre": lambda r, s, d: (_x(r, s, d), _x(r, s[-1:] if s else (), d)),
+    "batchnorm_running_stats": lambda r, s, d: (
+        _nan(_x(r, s, d)), _pos(r, s, d), 0.9, 0.1, 0.1 * 8 / 7, 1e-5, _x(r, s, d),
+        _pos(r, s, d), np.zeros(s, bool), np.zeros(s, d)),
+    "batchnorm_normalise": lambda r, s, d: tuple(_x(r, s, d) for _ in range(4)),
+    "batchnorm_backward_dx": lambda r, s, d: (_x(r, s, d), _x(r, s, d), _x(r, s, d),
+                                              _x(r, s, d), 64, _x(r, s, d), _pos(r, s, d)),
     "adam_step": lambda r, s, d: (_x(r, s, d), 0.5, 0.5, 0.999, 1 - 0.999, 0.03, 1e-8, 2e-4,
                                   _x(r, s, d), _x(r, s, d), _pos(r, s, d)),
     "rmsprop_step": _rms(False, False),
@@ -209,3 +249,48 @@ def test_interpreter_writes_outputs_only_where_assigned():
     y = fakecupy.cupy.asarray(np.full(4, 5.0))
     _kernel("T x", "T y", "if (x > 1) y = x")(_dev(np.arange(4.0)), y)
     assert y.get().tolist() == [5.0, 5.0, 2.0, 3.0]
+
+
+# ------------------------------------------------------------ the convolutions through the kernels
+
+def _both(fn, *arrays):
+    """fn(*arrays) on NumPy and on the fake CuPy (the fused index kernels), as host arrays."""
+    want = fn(*arrays)
+    mg.backend.use(fakecupy.NAME)
+    try:
+        with fakecupy.no_sync("a convolution"):
+            got = fn(*[mg.backend.to_device(a) for a in arrays])
+        got = [mg.backend.to_numpy(g) for g in got]
+    finally:
+        mg.backend.use("numpy")
+    return got, want
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), transposed=st.booleans())
+def test_convolutions_through_the_index_kernels_equal_numpys_bit_for_bit(seed, transposed):
+    from minigan.ops import conv, conv_transpose
+    rng = np.random.default_rng(seed)
+    k, s = int(rng.integers(1, 5)), int(rng.integers(1, 3))
+    p, d = int(rng.integers(0, k)), int(rng.integers(1, 3))
+    if transposed and rng.random() < 0.5:       # the sub-pixel form: k a multiple of s, d = 1
+        k, d = 2 * s, 1
+        p = int(rng.integers(0, k))
+    N, Ci, Co, H = int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(1, 4)), \
+        int(rng.integers(d * (k - 1) + 1, 8))
+    x = rng.standard_normal((N, Ci, H, H + 1)).astype(np.float32)
+    b = rng.standard_normal(Co).astype(np.float32)
+
+    def run(x, W, b):
+        if transposed:
+            y, cache = conv_transpose.conv_transpose2d_forward(x, W, b, (s, s), (p, p), (0, 0),
+                                                               (d, d))
+            back = conv_transpose.conv_transpose2d_backward(y * 1.5, cache)
+        else:
+            y, cache = conv.conv2d_forward(x, W, b, (s, s), (p, p), (d, d))
+            back = conv.conv2d_backward(y * 1.5, cache)
+        return [y, *back]
+    W = rng.standard_normal((Ci, Co, k, k) if transposed else (Co, Ci, k, k)).astype(np.float32)
+    got, want = _both(run, x, W, b)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend as B
+from ..backend.fused import Elementwise
 from .workspace import scratch_like
 
 
@@ -62,30 +63,79 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
             raise ValueError(f"batchnorm: expected more than 1 value per channel when training, "
                              f"got input of shape {tuple(x.shape)}")
         mu = x.mean(axis=axes)
-        xc = xp.subtract(x, mu.reshape(shape), out=scratch_like(ws, "xhat", x))
-        sq = xp.multiply(xc, xc, out=scratch_like(ws, "sq", x))
+        xc, sq = _centre(x, mu.reshape(shape), scratch_like(ws, "xhat", x),
+                         scratch_like(ws, "sq", x))
         var = sq.mean(axis=axes)                   # biased: this is what normalises
         factor = momentum if momentum is not None else 1.0 / (num_batches_tracked + 1)
-        new_mean = running_mean * (1 - factor)
-        new_mean += factor * mu
-        new_var = running_var * (1 - factor)
-        new_var += (factor * m / (m - 1)) * var    # unbiased for the running estimate
-        # A batch with a NaN or Inf must not poison the running statistics for good:
-        # channels whose new statistics are not finite keep their old ones (a select,
-        # not a branch, so no device sync). ``finite`` goes back to the caller.
-        finite = xp.isfinite(new_mean + new_var)
-        running_mean[...] = xp.where(finite, new_mean, running_mean)
-        running_var[...] = xp.where(finite, new_var, running_var)
+        finite = xp.empty(running_mean.shape, dtype=bool)
+        inv_std = xp.empty_like(var)
+        # running <- (1 - factor) running + factor (mu, var m / (m - 1)), and 1 / sqrt(var + eps)
+        _running(mu, var, 1 - factor, factor, factor * m / (m - 1), eps,
+                 running_mean, running_var, finite, inv_std)
     else:
         xc = xp.subtract(x, running_mean.reshape(shape), out=scratch_like(ws, "xhat", x))
-        var = running_var
+        inv_std = 1.0 / xp.sqrt(running_var + eps)
         finite = None
-    inv_std = 1.0 / xp.sqrt(var + eps)
-    xhat = xc
-    xhat *= inv_std.reshape(shape)                 # xc is this op's own array: normalise in place
-    y = xhat * gamma.reshape(shape)
-    y += beta.reshape(shape)
+    # xc is this op's own array: normalised in place into xhat
+    xhat, y = _normalise(xc, inv_std.reshape(shape), gamma.reshape(shape), beta.reshape(shape),
+                         xc, xp.empty_like(xc))     # y in x's memory order, as NumPy's ufuncs give
     return y, BatchNormCache(xhat, gamma, inv_std, training, finite)
+
+
+def _centre_twin(xp, x, mu, xc=None, sq=None):
+    xc = xp.subtract(x, mu, out=xc)
+    sq = xp.multiply(xc, xc, out=sq)
+    return xc, sq
+
+
+_centre = Elementwise(
+    "batchnorm_centre", "T x, T mu", "T xc, T sq",
+    """xc = x - mu;
+       sq = xc * xc;""",
+    _centre_twin)
+
+
+def _running_twin(xp, mu, var, keep, factor, unbiased_factor, eps, running_mean, running_var,
+                  finite, inv_std):
+    new_mean = running_mean * keep
+    new_mean += factor * mu
+    new_var = running_var * keep
+    new_var += unbiased_factor * var           # unbiased for the running estimate
+    # A batch with a NaN or Inf must not poison the running statistics for good:
+    # channels whose new statistics are not finite keep their old ones (a select,
+    # not a branch, so no device sync). ``finite`` goes back to the caller.
+    xp.isfinite(new_mean + new_var, out=finite)
+    running_mean[...] = xp.where(finite, new_mean, running_mean)
+    running_var[...] = xp.where(finite, new_var, running_var)
+    inv_std[...] = 1.0 / xp.sqrt(var + eps)
+    return running_mean, running_var, finite, inv_std
+
+
+# Per channel (C,): the running statistics' update, the finiteness guard and 1 / sqrt(var + eps).
+_running = Elementwise(
+    "batchnorm_running_stats",
+    "T mu, T var, T keep, T factor, T unbiased_factor, T eps",
+    "T running_mean, T running_var, bool finite, T inv_std",
+    """T new_mean = running_mean * keep + factor * mu;
+       T new_var = running_var * keep + unbiased_factor * var;
+       finite = isfinite(new_mean + new_var);
+       if (finite) { running_mean = new_mean; running_var = new_var; }
+       inv_std = 1 / sqrt(var + eps);""",
+    _running_twin)
+
+
+def _normalise_twin(xp, xc, inv_std, gamma, beta, xhat=None, y=None):
+    xhat = xp.multiply(xc, inv_std, out=xhat)
+    y = xp.multiply(xhat, gamma, out=y)
+    y += beta
+    return xhat, y
+
+
+_normalise = Elementwise(
+    "batchnorm_normalise", "T xc, T inv_std, T gamma, T beta", "T xhat, T y",
+    """xhat = xc * inv_std;
+       y = xhat * gamma + beta;""",
+    _normalise_twin)
 
 
 def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
@@ -98,8 +148,8 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
     """
     xhat, gamma, inv_std, training = cache.xhat, cache.gamma, cache.inv_std, cache.training
     axes, shape = _axes(dy)
-    scale = (gamma * inv_std).reshape(shape)
     if not training:
+        scale = (gamma * inv_std).reshape(shape)
         dx = dy * scale
         if not param_grads:
             return dx, None, None
@@ -108,11 +158,23 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
     xp = B.array_module(dy)
     dbeta = dy.sum(axis=axes)
     dgamma = xp.multiply(dy, xhat, out=scratch_like(ws, "dy_xhat", xhat)).sum(axis=axes)
-    # dx = scale * (dy - dbeta/m - xhat * dgamma/m), built with in-place steps.
-    dx = xhat * (dgamma / m).reshape(shape)
-    dx += (dbeta / m).reshape(shape)
-    xp.subtract(dy, dx, out=dx)
-    dx *= scale
+    dx = _backward_dx(dy, xhat, dgamma.reshape(shape), dbeta.reshape(shape), m,
+                      gamma.reshape(shape), inv_std.reshape(shape))
     if not param_grads:
         return dx, None, None
     return dx, dgamma, dbeta
+
+
+def _backward_dx_twin(xp, dy, xhat, dgamma, dbeta, m, gamma, inv_std):
+    # dx = scale * (dy - dbeta/m - xhat * dgamma/m), built with in-place steps.
+    dx = xp.asarray(xhat * (dgamma / m))       # (an array even when 0-d)
+    dx += dbeta / m
+    xp.subtract(dy, dx, out=dx)
+    dx *= gamma * inv_std
+    return dx
+
+
+_backward_dx = Elementwise(
+    "batchnorm_backward_dx", "T dy, T xhat, T dgamma, T dbeta, T m, T gamma, T inv_std", "T dx",
+    "dx = (dy - (xhat * (dgamma / m) + dbeta / m)) * (gamma * inv_std)",
+    _backward_dx_twin)

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy
 
 from .. import backend as B
+from ..backend.fused import Elementwise, fusion
 from .workspace import Workspace, scratch  # noqa: F401  (re-exported)
 
 
@@ -127,13 +128,16 @@ def im2col(x, geometry: Geometry, out_size=None, ws=None, name="cols"):
         out_size = (conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw))
     Ho, Wo = out_size
     xp = B.array_module(x)
+    cols = scratch(ws, name, (N * Ho * Wo, kh * kw * C), x.dtype, xp)
+    if fused_here(xp):
+        # one kernel gathers every window straight from x, zeros where it overhangs
+        return gather_windows(x, cols, geometry, (Ho, Wo), rows_t_major=False)
     xpad = padded_nhwc(x, (ph, pw), ws, name + "_pad")
     s0, s1, s2, s3 = xpad.strides
     # The 6-D view (n, ho, wo, i, j, c) of every receptive field: no data moves yet.
     windows = as_strided(xpad, (N, Ho, Wo, kh, kw, C),
                          (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
     # The one copy gathers the windows into rows.
-    cols = scratch(ws, name, (N * Ho * Wo, kh * kw * C), x.dtype, xp)
     cols.reshape(N, Ho, Wo, kh, kw, C)[...] = windows
     return cols
 
@@ -154,6 +158,12 @@ def col2im(cols, x_shape, geometry: Geometry, out_size=None, start=None):
     if out_size is None:
         out_size = (conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw))
     Ho, Wo = out_size
+    if fused_here(xp):
+        # channel-last memory, as the NumPy path's: the same layout downstream
+        dx = xp.empty((N, H, W, C), dtype=cols.dtype)
+        start = xp.zeros((C,), dtype=cols.dtype) if start is None else start
+        _col2im(cols, start, N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, dx)
+        return dx.transpose(0, 3, 1, 2)
     cols6 = cols.reshape(N, Ho, Wo, kh, kw, C)
     if start is None:
         dxpad = xp.zeros((N, H + 2 * ph, W + 2 * pw, C), dtype=cols.dtype)
@@ -171,3 +181,102 @@ def col2im(cols, x_shape, geometry: Geometry, out_size=None, start=None):
             view = dxpad[:, h0:h0 + sh * (Ho - 1) + 1:sh, w0:w0 + sw * (Wo - 1) + 1:sw]
             xp.add(view, cols6[:, :, :, i, j], out=view)
     return dxpad[:, ph:ph + H, pw:pw + W].transpose(0, 3, 1, 2)
+
+
+# ---------------------------------------------------------------- CuPy: one kernel each
+# On CuPy the padded copy + window copy of im2col, and col2im's kh*kw strided adds,
+# are one kernel each (docs/backends.md, "Fused kernels"). The NumPy path above stays
+# the reference; the tests compare the two bit for bit on the fake CuPy.
+
+def fused_here(xp) -> bool:
+    """Whether the conv's index kernels run: a GPU array namespace with fusion on."""
+    return xp is not numpy and fusion()
+
+
+def gather_windows(x, cols, geometry: Geometry, out_size, rows_t_major: bool, lead=None):
+    """cols[(n, ho, wo), (i, j, c)] = x[n, c, ho sh - ph + i dh, wo sw - pw + j dw] (0 outside x),
+    in one kernel; ``rows_t_major`` orders the rows (ho, n, wo) as the sub-pixel form needs,
+    and ``lead`` (rows, cols) replaces the padding as the offset of x (the sub-pixel form's)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
+    if lead is not None:
+        ph, pw = lead
+    N, C, H, W = x.shape
+    Ho, Wo = out_size
+    return _im2col(x, N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, int(rows_t_major),
+                   cols)
+
+
+def _im2col_twin(xp, x, N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, t_major, cols):
+    xpad = xp.zeros((N, H + 2 * ph + sh * Ho + dh * kh, W + 2 * pw + sw * Wo + dw * kw, C),
+                    dtype=x.dtype)
+    xpad[:, ph:ph + H, pw:pw + W] = x.transpose(0, 2, 3, 1)
+    s0, s1, s2, s3 = xpad.strides
+    if t_major:
+        windows = as_strided(xpad, (Ho, N, Wo, kh, kw, C),
+                             (s1 * sh, s0, s2 * sw, s1 * dh, s2 * dw, s3))
+    else:
+        windows = as_strided(xpad, (N, Ho, Wo, kh, kw, C),
+                             (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
+    cols.reshape(windows.shape)[...] = windows
+    return cols
+
+
+_im2col = Elementwise(
+    "im2col",
+    "raw T x, int32 N, int32 C, int32 H, int32 W, int32 Ho, int32 Wo, int32 kh, int32 kw, "
+    "int32 sh, int32 sw, int32 ph, int32 pw, int32 dh, int32 dw, int32 t_major", "T cols",
+    """/* element i of cols (rows, kh*kw*C): column (ki, kj, c), row (n, ho, wo) or (ho, n, wo) */
+       int c = i % C;
+       long long t = i / C;
+       int kj = t % kw;  t /= kw;
+       int ki = t % kh;  t /= kh;
+       int wo = t % Wo;  t /= Wo;
+       int n, ho;
+       if (t_major) { n = t % N; ho = t / N; } else { ho = t % Ho; n = t / Ho; }
+       int h = ho * sh - ph + ki * dh;
+       int w = wo * sw - pw + kj * dw;
+       cols = (h >= 0 && h < H && w >= 0 && w < W)
+              ? x[(((long long)n * C + c) * H + h) * W + w] : (T)0;""",
+    _im2col_twin)
+
+
+def _col2im_twin(xp, cols, start, N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, dx):
+    dxpad = xp.empty((N, H + 2 * ph + sh * Ho + dh * kh, W + 2 * pw + sw * Wo + dw * kw, C),
+                     dtype=cols.dtype)
+    dxpad[...] = start
+    cols6 = cols.reshape(N, Ho, Wo, kh, kw, C)
+    for i in range(kh):
+        for j in range(kw):
+            view = dxpad[:, i * dh:i * dh + sh * (Ho - 1) + 1:sh, j * dw:j * dw + sw * (Wo - 1) + 1:sw]
+            xp.add(view, cols6[:, :, :, i, j], out=view)
+    dx[...] = dxpad[:, ph:ph + H, pw:pw + W]
+    return dx
+
+
+_col2im = Elementwise(
+    "col2im",
+    "raw T cols, raw T start, int32 N, int32 C, int32 H, int32 W, int32 Ho, int32 Wo, "
+    "int32 kh, int32 kw, int32 sh, int32 sw, int32 ph, int32 pw, int32 dh, int32 dw",
+    "T dx",
+    """/* element i of dx (N, H, W, C) gathers the taps that touched it, in the order
+          (ki, kj) that the NumPy path adds them, starting from start[c] (bias or 0) */
+       int c = i % C;
+       long long t = i / C;
+       int w = t % W;  t /= W;
+       int h = t % H;
+       int n = t / H;
+       T acc = start[c];
+       for (int ki = 0; ki < kh; ki++) {
+           int hp = h + ph - ki * dh;
+           if (hp >= 0 && hp % sh == 0 && hp / sh < Ho) {
+               for (int kj = 0; kj < kw; kj++) {
+                   int wp = w + pw - kj * dw;
+                   if (wp >= 0 && wp % sw == 0 && wp / sw < Wo) {
+                       long long row = ((long long)n * Ho + hp / sh) * Wo + wp / sw;
+                       acc += cols[(row * kh + ki) * kw * C + kj * C + c];
+                   }
+               }
+           }
+       }
+       dx = acc;""",
+    _col2im_twin)

@@ -26,7 +26,7 @@ of the input is used (``minigan.backend.array_module``), so it runs on CuPy too.
 from __future__ import annotations
 
 from .. import backend as B
-from .im2col import as_strided, scratch
+from .im2col import Geometry, as_strided, fused_here, gather_windows, scratch
 
 
 def applies(geometry, Cin, Cout) -> bool:
@@ -90,12 +90,16 @@ def conv_transpose2d_subpixel(x, W, stride, padding, out_size, start=None, ws=No
     ch, cw = ph % sh, pw % sw                         # leading rows of that one cut off
     Th, Tw = -(-(ch + Ho) // sh), -(-(cw + Wo) // sw)
     # Window t reads x rows t0 + t - (K-1) ... t0 + t, so x starts at K - 1 - t0 (>= 0: p < k).
-    xpad = _padded_rows(x, (K - 1 - t0h, Kw - 1 - t0w), (Th + K - 1, Tw + Kw - 1), ws)
-    s0, s1, s2, s3 = xpad.strides
-    # Rows ordered (t, n, u): the rows one output-row parity needs are then one block.
-    windows = as_strided(xpad, (Th, N, Tw, K, Kw, Cin), (s1, s0, s2, s1, s2, s3))
+    lead = (K - 1 - t0h, Kw - 1 - t0w)
     cols = scratch(ws, "sp_cols", (Th * N * Tw, K * Kw * Cin), x.dtype, xp)
-    cols.reshape(Th, N, Tw, K, Kw, Cin)[...] = windows
+    if fused_here(xp):        # on CuPy one kernel: the padding and the windows at once
+        gather_windows(x, cols, Geometry((K, Kw)), (Th, Tw), rows_t_major=True, lead=lead)
+    else:
+        xpad = _padded_rows(x, lead, (Th + K - 1, Tw + Kw - 1), ws)
+        s0, s1, s2, s3 = xpad.strides
+        # Rows ordered (t, n, u): the rows one output-row parity needs are then one block.
+        windows = as_strided(xpad, (Th, N, Tw, K, Kw, Cin), (s1, s0, s2, s1, s2, s3))
+        cols.reshape(Th, N, Tw, K, Kw, Cin)[...] = windows
     Wsub = subpixel_weight(W, stride)
     y = xp.empty((N, Th * sh, Tw * sw, Cout), dtype=x.dtype)
     y6 = y.reshape(N, Th, sh, Tw, sw, Cout)

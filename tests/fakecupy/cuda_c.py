@@ -385,6 +385,8 @@ class Lanes:
     def set(self, name, value, mask):
         slot = self.lookup(name)
         new = as_type(value, slot[0])
+        if mask is True and len(slot) > 2:
+            del slot[2]                   # set in every lane now
         if name in self.written:
             self.written[name] = self.written[name] | (numpy.ones(self.n, bool) if mask is True
                                                        else mask)
@@ -395,6 +397,8 @@ class Lanes:
                 slot.append(mask)         # remember where it is defined
             else:
                 new = numpy.where(mask, new, old)
+                if len(slot) > 2:
+                    slot[2] = slot[2] | mask
         slot[1] = new
 
     # statements
