@@ -21,9 +21,11 @@ batch norm, batch 32; its D step counted with the R1 penalty, which the preset r
 every 4th step) and the cyclegan-digits preset's (two ResNet generators, two
 PatchGAN discriminators, batch 8, a full image pool of 50). A CycleGAN iteration is
 one generator step (G and F together) and one discriminator step (D_A and D_B).
+The "unfused" column counts the same iteration with minigan's fused kernels turned off
+(``MINIGAN_FUSION=0``: every element-wise step its own kernel), the count before them.
 
 The anchor: the two iterations of ``benchmarks.gan_step`` (DCGAN-28 at batch 64 and
-the 2-D MLP GAN at batch 256, without the trainer's diagnostics, as PyTorch's example
+the 2-D MLP GAN at batch 256, without the trainer's gradient norms, as PyTorch's example
 runs them) are counted for minigan on the fake and for PyTorch eager with
 ``torch.profiler`` (benchmarks/torch_ops.py: its ATen operators that compute, one
 CUDA kernel each in eager mode), when PyTorch is installed.
@@ -128,10 +130,20 @@ def _parts(tr):
     return [("D step", lambda: tr.d_step(keep_fake=keep)), ("G step", tr.g_step)]
 
 
-def count(make) -> dict:
-    """Counts of one iteration after a warm-up iteration (which allocates workspaces)."""
+def count(make, fused: bool = True) -> dict:
+    """Counts of one iteration after a warm-up iteration (which allocates workspaces);
+    ``fused=False``: with minigan's fused kernels turned off (``MINIGAN_FUSION=0``)."""
     fakecupy.install()
     mg.backend.use("fakecupy")
+    was = mg.backend.fusion(fused)
+    try:
+        return _count(make)
+    finally:
+        mg.backend.fusion(was)
+        mg.backend.use("numpy")
+
+
+def _count(make) -> dict:
     tr = make()
     for _, fn in _parts(tr):
         fn()
@@ -147,7 +159,6 @@ def count(make) -> dict:
     out["iteration"] = {k: out["D step"][k] + out["G step"][k]
                         for k in ("launches", "syncs", "transfers")}
     out["iteration"]["by_op"] = by_op
-    mg.backend.use("numpy")
     return out
 
 
@@ -157,21 +168,26 @@ def main(argv=None) -> int:
     p.add_argument("--ops", type=int, default=0, help="also list the N operations launching most")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch's operator counts")
     args = p.parse_args(argv)
-    results = {name: count(make) for name, make in MODELS.items()}
+    makers = dict(MODELS, **{name: gan_step_trainer(*mb) for name, mb in ANCHORED.items()})
+    results = {}
+    for name, make in makers.items():
+        results[name] = count(make)
+        results[name]["unfused"] = count(make, fused=False)["iteration"]["launches"]
     for name, (model, batch) in ANCHORED.items():
-        results[name] = count(gan_step_trainer(model, batch))
         results[name]["pytorch"] = None if args.no_torch else torch_count(model, batch)
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
         return 0
-    print(f"{'model':<18} {'part':<10} {'launches':>9} {'syncs':>6} {'h2d copies':>11} "
-          f"{'PyTorch ops':>12}")
+    print(f"{'model':<18} {'part':<10} {'launches':>9} {'unfused':>8} {'syncs':>6} "
+          f"{'h2d copies':>11} {'PyTorch ops':>12}")
     for name, r in results.items():
         for part in ("D step", "G step", "iteration"):
             c = r[part]
-            t = r.get("pytorch") if part == "iteration" else None
+            last = part == "iteration"
+            t = r.get("pytorch") if last else None
             ops = "" if t is None else str(t["launches"])
-            print(f"{name:<18} {part:<10} {c['launches']:>9} {c['syncs']:>6} "
+            unfused = str(r["unfused"]) if last else ""
+            print(f"{name:<18} {part:<10} {c['launches']:>9} {unfused:>8} {c['syncs']:>6} "
                   f"{c['transfers']:>11} {ops:>12}")
     if args.ops:
         for name, r in results.items():

@@ -294,3 +294,17 @@ def test_convolutions_through_the_index_kernels_equal_numpys_bit_for_bit(seed, t
     got, want = _both(run, x, W, b)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+def test_fused_kernels_cut_the_launches_of_a_dcgan_and_an_mlp_iteration():
+    # the anchored iterations of benchmarks.launches, fused and unfused, on the fake
+    from benchmarks import launches
+    for name, (fused_at_most, fraction) in {"DCGAN-28 gan_step": (230, 0.45),
+                                            "MLP-2D gan_step": (115, 0.6)}.items():
+        make = launches.gan_step_trainer(*launches.ANCHORED[name])
+        on, off = launches.count(make), launches.count(make, fused=False)
+        n_on, n_off = on["iteration"]["launches"], off["iteration"]["launches"]
+        assert on["iteration"]["syncs"] == 0 and on["iteration"]["transfers"] == 0
+        assert n_on <= fused_at_most and n_on <= fraction * n_off, (name, n_on, n_off)
+        assert on["iteration"]["by_op"]["kernel:minigan_adam_step"] == 2
+        assert not any(k.startswith("kernel:") for k in off["iteration"]["by_op"])

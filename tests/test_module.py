@@ -131,3 +131,84 @@ def test_backward_without_input_gradient_gives_the_same_parameter_gradients(firs
         for a, p in zip(full, model.parameters()):
             np.testing.assert_array_equal(a, p.grad)
     assert dx.shape == x.shape
+
+
+# ---------------------------------------------------------------- the first gradient written in place
+
+def _layers():
+    return [nn.Linear(4, 3), nn.Conv2d(2, 3, 3, 2, 1), nn.ConvTranspose2d(2, 3, 4, 2, 1),
+            nn.BatchNorm1d(4), nn.BatchNorm2d(2)]
+
+
+def _input(layer, rng):
+    return rng.standard_normal((5, 4) if isinstance(layer, (nn.Linear, nn.BatchNorm1d))
+                               else (5, 2, 6, 6)).astype(np.float32)
+
+
+@pytest.mark.parametrize("k", range(5), ids=["linear", "conv", "tconv", "bn1d", "bn2d"])
+def test_after_zero_grad_the_first_backward_writes_what_adding_would(k):
+    from minigan import optim
+    rng = np.random.default_rng(k)
+    layer = _layers()[k]
+    opt = optim.SGD(layer.parameters(), lr=0.1)
+    x = _input(layer, rng)
+    dy = rng.standard_normal(layer(x).shape).astype(np.float32)
+    grads = []
+    for touch in (False, True):
+        opt.zero_grad()
+        if touch:          # reading p.grad (here: adding into it) forgets that it is zero
+            for p in layer.parameters():
+                p.grad += 0.0
+        layer(x)
+        layer.backward(dy)
+        grads.append([p.grad.copy() for p in layer.parameters()])
+    for direct, added in zip(*grads):
+        np.testing.assert_array_equal(direct, added)
+    # a second backward adds onto the first
+    layer(x)
+    layer.backward(dy)
+    for p, g in zip(layer.parameters(), grads[0]):
+        np.testing.assert_allclose(p.grad, 2 * g, rtol=1e-6)
+
+
+def test_a_gradient_written_by_the_user_after_zero_grad_is_kept():
+    layer = nn.Linear(4, 3)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    dy = rng.standard_normal((5, 3)).astype(np.float32)
+    layer.zero_grad()
+    layer(x)
+    layer.backward(dy)
+    g = layer.weight.grad.copy()
+    layer.zero_grad()
+    layer.weight.grad[...] = 7.0        # written through p.grad: no longer known zero
+    layer(x)
+    layer.backward(dy)
+    np.testing.assert_allclose(layer.weight.grad, g + 7.0, rtol=1e-6)
+    layer.zero_grad()
+    layer.weight.grad = np.full((3, 4), 2.0, np.float32)   # rebound: not known zero either
+    layer(x)
+    layer.backward(dy)
+    np.testing.assert_allclose(layer.weight.grad, g + 2.0, rtol=1e-6)
+
+
+def test_the_in_place_first_gradient_saves_a_launch_per_parameter_on_the_fake():
+    from tests import fakecupy
+    import minigan as mg
+    fakecupy.install()
+    mg.backend.use(fakecupy.NAME)
+    try:
+        layer = nn.Linear(4, 3)
+        x = mg.backend.to_device(np.ones((5, 4), np.float32))
+        dy = mg.backend.to_device(np.ones((5, 3), np.float32))
+        counts = []
+        for zeroed in (True, False):
+            if zeroed:
+                layer.zero_grad()
+            layer(x)
+            with fakecupy.counting() as c:
+                layer.backward(dy)
+            counts.append(c.by_op.get("add", 0))
+        assert counts == [0, 2]          # zeroed: written in place; then dW and db added
+    finally:
+        mg.backend.use("numpy")

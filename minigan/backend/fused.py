@@ -62,15 +62,21 @@ class Elementwise:
 
     ``in_params`` / ``out_params``: CuPy's parameter lists ("T x, float32 a, raw T w");
     ``body``: the CUDA C statements, run once per element (``i`` its index);
-    ``twin(xp, *args)``: the same computation with array operations.
+    ``twin(xp, *args)``: the same computation with array operations;
+    ``like``: the input whose memory order the outputs take (default: the first input of
+    the full shape), the one the twin's result follows.
     """
 
-    def __init__(self, name: str, in_params: str, out_params: str, body: str, twin):
+    def __init__(self, name: str, in_params: str, out_params: str, body: str, twin,
+                 like: str | None = None):
         if name in _registry:
             raise ValueError(f"fused kernel {name!r} is defined twice")
         self.name, self.in_params, self.out_params, self.body = name, in_params, out_params, body
         self.twin = twin
-        self.n_in = len([p for p in in_params.split(",") if p.strip()])
+        self.ins, self.outs = _params(in_params), _params(out_params)
+        self.n_in = len(self.ins)
+        names = [p.split()[-1] for p in in_params.split(",") if p.strip()]
+        self.like = None if like is None else names.index(like)
         self._kernels: dict = {}            # id(array module) -> its ElementwiseKernel
         _registry[name] = self
 
@@ -88,6 +94,8 @@ class Elementwise:
             kernel = xp.ElementwiseKernel(self.in_params, self.out_params, self.body,
                                           "minigan_" + self.name)
             self._kernels[id(xp)] = kernel
+        if len(args) == self.n_in:
+            args = args + self._outputs(xp, args)
         try:
             return kernel(*args)
         except Exception as exc:
@@ -96,6 +104,40 @@ class Elementwise:
                     f"fused kernel {self.name!r} did not compile ({exc}); run with "
                     f"{ENV_VAR}=0 to use the unfused array operations instead") from exc
             raise
+
+
+    def _outputs(self, xp, args):
+        """The outputs, allocated in the memory order of the first argument of the full
+        shape (as NumPy's ufuncs allocate, order 'K'), where CuPy would allocate C order:
+        then a fused step leaves the same layouts as its twin, so later reductions walk
+        memory alike, and a channel-last activation stays channel-last for the next conv."""
+        arrays = [(a, word) for a, (word, raw) in zip(args, self.ins)
+                  if not raw and hasattr(a, "shape") and not isinstance(a, numpy.generic)]
+        shape = numpy.broadcast_shapes(*(a.shape for a, _ in arrays))
+        like = next((a for a, _ in arrays if a.shape == shape), None) if self.like is None \
+            else args[self.like]
+        bound = {word: a.dtype for a, word in reversed(arrays)}
+        outs = []
+        for word, _ in self.outs:
+            dtype = _DTYPES.get(word) or bound[word]
+            outs.append(xp.empty_like(like, dtype=dtype) if like is not None
+                        else xp.empty(shape, dtype=dtype))
+        return tuple(outs)
+
+
+# the fixed parameter types the kernels use (any other word is a type placeholder)
+_DTYPES = {"bool": numpy.dtype(bool), "int32": numpy.dtype(numpy.int32),
+           "int64": numpy.dtype(numpy.int64), "float32": numpy.dtype(numpy.float32),
+           "float64": numpy.dtype(numpy.float64)}
+
+
+def _params(text: str) -> list:
+    """CuPy's parameter list -> [(type word, raw)]."""
+    out = []
+    for part in (p.split() for p in text.split(",") if p.strip()):
+        raw = part[0] == "raw"
+        out.append((part[1] if raw else part[0], raw))
+    return out
 
 
 def _module_of(args):

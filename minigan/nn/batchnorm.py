@@ -82,7 +82,11 @@ class _BatchNorm(Module):
         return y, cache
 
     def _backward(self, dy, cache, need_dx):
-        dx, dgamma, dbeta = batchnorm_backward(dy, cache, param_grads=self._trains(), ws=self._ws)
+        trains = self._trains()
+        dx, dgamma, dbeta = batchnorm_backward(
+            dy, cache, param_grads=trains, ws=self._ws,
+            dgamma_out=self._grad_out(self.weight) if trains and cache.training else None,
+            dbeta_out=self._grad_out(self.bias) if trains and cache.training else None)
         self._accumulate(self.weight, dgamma)
         self._accumulate(self.bias, dbeta)
         return dx

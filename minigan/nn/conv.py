@@ -79,7 +79,10 @@ class _ConvNd(Module):
             raise RuntimeError(f"{self._label()}: the forward pass ran frozen (it kept no input "
                                f"for the weight gradient) but backward is not frozen; run forward "
                                f"again after unfreezing")
-        dx, dW, db = type(self).op_backward(dy, cache, param_grads=want_w, input_grad=need_dx)
+        dx, dW, db = type(self).op_backward(
+            dy, cache, param_grads=want_w, input_grad=need_dx,
+            dW_out=self._grad_out(self.weight) if want_w else None,
+            db_out=self._grad_out(self.bias) if want_w else None)
         self._accumulate(self.weight, dW)
         if db is None and self._wants_grad(self.bias):
             # Only the bias trains (weight.requires_grad False): its reduction, no dW GEMM.

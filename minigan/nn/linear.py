@@ -42,7 +42,10 @@ class Linear(Module):
         return linear_forward(x, self.weight.data, self.bias.data if self.bias is not None else None)
 
     def _backward(self, dy, cache, need_dx):
-        dx, dW, db = linear_backward(dy, cache, param_grads=self._trains(), input_grad=need_dx)
+        trains = self._trains()
+        dx, dW, db = linear_backward(dy, cache, param_grads=trains, input_grad=need_dx,
+                                     dW_out=self._grad_out(self.weight) if trains else None,
+                                     db_out=self._grad_out(self.bias) if trains else None)
         self._accumulate(self.weight, dW)
         self._accumulate(self.bias, db)
         return dx

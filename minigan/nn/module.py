@@ -154,9 +154,17 @@ class Module(Tree):
         return False
 
     def _accumulate(self, p, g) -> None:
-        """p.grad += g, where the gradient is wanted (``g`` None: nothing computed)."""
-        if g is not None and self._wants_grad(p):
+        """p.grad += g, where the gradient is wanted (``g`` None: nothing computed; ``g`` the
+        buffer :meth:`_grad_out` handed out: already written in place)."""
+        if g is not None and self._wants_grad(p) and g is not p._grad:
             p.grad += g
+
+    def _grad_out(self, p):
+        """Where an op may write ``p``'s gradient directly: ``p.grad`` when the gradient is
+        wanted and known to be zero (Parameter.fresh_grad), else None (compute, then add)."""
+        if p is None or not self._wants_grad(p):
+            return None
+        return p.fresh_grad()
 
     # ------------------------------------------------------------ checks
     def _backend(self) -> str | None:

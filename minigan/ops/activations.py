@@ -104,7 +104,7 @@ def _leaky_backward_twin(xp, dy, y, one_minus_slope, slope):
 _leaky_backward = Elementwise(
     "leaky_relu_backward", "T dy, T y, T one_minus_slope, T slope", "T dx",
     "dx = ((T)(y > 0) * one_minus_slope + slope) * dy",     # f' = slope + (1 - slope)[y > 0]
-    _leaky_backward_twin)
+    _leaky_backward_twin, like="y")
 
 
 def tanh_forward(x):
@@ -211,7 +211,7 @@ def _elu_backward_twin(xp, dy, y, alpha, one_minus_alpha):
 _elu_backward = Elementwise(
     "elu_backward", "T dy, T y, T alpha, T one_minus_alpha", "T dx",
     "dx = (min(y, (T)0) + alpha + one_minus_alpha * (T)(y > 0)) * dy",
-    _elu_backward_twin)
+    _elu_backward_twin, like="y")
 
 
 def elu_double_backward(a, dy, cache):

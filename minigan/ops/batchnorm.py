@@ -138,7 +138,8 @@ _normalise = Elementwise(
     _normalise_twin)
 
 
-def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
+def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None, dgamma_out=None,
+                       dbeta_out=None):
     """dy like x -> (dx like x, dgamma (C,), dbeta (C,)).
 
     With ``param_grads=False`` (a frozen layer) dgamma and dbeta are None; in
@@ -156,8 +157,10 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None):
         return dx, (dy * xhat).sum(axis=axes), dy.sum(axis=axes)
     m = dy.size // dy.shape[1]
     xp = B.array_module(dy)
-    dbeta = dy.sum(axis=axes)
-    dgamma = xp.multiply(dy, xhat, out=scratch_like(ws, "dy_xhat", xhat)).sum(axis=axes)
+    # (written into dgamma_out / dbeta_out when given: a parameter's zeroed gradient)
+    dbeta = dy.sum(axis=axes, out=dbeta_out)
+    dgamma = xp.multiply(dy, xhat, out=scratch_like(ws, "dy_xhat", xhat)).sum(axis=axes,
+                                                                              out=dgamma_out)
     dx = _backward_dx(dy, xhat, dgamma.reshape(shape), dbeta.reshape(shape), m,
                       gamma.reshape(shape), inv_std.reshape(shape))
     if not param_grads:

@@ -42,10 +42,15 @@ def weight_cols(W):
     return W.transpose(0, 2, 3, 1).reshape(O, -1)
 
 
-def weight_from_cols(Wc, shape):
-    """Inverse of :func:`weight_cols`: Wc (O, kh*kw*C) -> contiguous W of ``shape`` (O, C, kh, kw)."""
+def weight_from_cols(Wc, shape, out=None):
+    """Inverse of :func:`weight_cols`: Wc (O, kh*kw*C) -> contiguous W of ``shape`` (O, C, kh, kw)
+    (written into ``out`` when given)."""
     O, C, kh, kw = shape
-    return Wc.reshape(O, kh, kw, C).transpose(0, 3, 1, 2).copy()
+    W = Wc.reshape(O, kh, kw, C).transpose(0, 3, 1, 2)
+    if out is None:
+        return W.copy()
+    out[...] = W
+    return out
 
 
 def conv2d_geometry(x_shape, w_shape, stride, padding, dilation, where: str = "conv2d"):
@@ -86,7 +91,8 @@ def conv2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     return y, cache
 
 
-def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True):
+def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True,
+                    dW_out=None, db_out=None):
     """dy (N, O, Ho, Wo) -> (dx (N, C, H, W), dW (O, C, kh, kw), db (O,)).
 
         dy_rows = dy as (N*Ho*Wo, O)
@@ -95,6 +101,7 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
     With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
     and reduction are skipped; with ``input_grad=False`` dx is None and its GEMM and
     col2im are skipped (the gradient penalty's weight term needs only dW).
+    ``dW_out`` / ``db_out``: arrays to write dW / db into (a parameter's zeroed gradient).
     See docs/math/conv.md.
     """
     x_shape, w_shape, cols, Wc = cache.x_shape, cache.w_shape, cache.cols, cache.Wc
@@ -118,8 +125,8 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
     if cols is None:
         raise RuntimeError("conv2d_backward: parameter gradients requested but the forward pass "
                            "ran with keep_cols=False (frozen)")
-    dW = weight_from_cols(dy_rows.T @ cols, w_shape)
-    db = dy_rows.sum(axis=0) if cache.has_bias else None
+    dW = weight_from_cols(dy_rows.T @ cols, w_shape, out=dW_out)
+    db = dy_rows.sum(axis=0, out=db_out) if cache.has_bias else None
     return dx, dW, db
 
 

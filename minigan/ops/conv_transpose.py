@@ -104,7 +104,8 @@ def conv_transpose2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), output
     return y, cache
 
 
-def conv_transpose2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True):
+def conv_transpose2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True,
+                              dW_out=None, db_out=None):
     """dy (N, Cout, Ho, Wo) -> (dx (N, Cin, H, W), dW (Cin, Cout, kh, kw), db (Cout,)).
 
         cols = im2col(dy) (N*H*W, kh*kw*Cout)
@@ -112,6 +113,7 @@ def conv_transpose2d_backward(dy, cache, param_grads: bool = True, input_grad: b
 
     With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
     and reduction are skipped; with ``input_grad=False`` dx is None (its GEMM skipped).
+    ``dW_out`` / ``db_out``: arrays to write dW / db into (a parameter's zeroed gradient).
     See docs/math/conv_transpose.md.
     """
     N, Cin, H, Wd = cache.x_shape
@@ -123,8 +125,8 @@ def conv_transpose2d_backward(dy, cache, param_grads: bool = True, input_grad: b
     if x_rows is None:
         raise RuntimeError("conv_transpose2d_backward: parameter gradients requested but the "
                            "forward pass ran with keep_input=False (frozen)")
-    dW = weight_from_cols(x_rows.T @ cols, cache.w_shape)
-    db = dy.sum(axis=(0, 2, 3)) if cache.has_bias else None
+    dW = weight_from_cols(x_rows.T @ cols, cache.w_shape, out=dW_out)
+    db = dy.sum(axis=(0, 2, 3), out=db_out) if cache.has_bias else None
     return dx, dW, db
 
 

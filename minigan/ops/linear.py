@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .. import backend as B
+
 
 class LinearCache(NamedTuple):
     x: object           # the input itself, by reference: dW = dy^T x reads it in backward
@@ -21,7 +23,8 @@ def linear_forward(x, W, b=None):
     return y, LinearCache(x, W, b is not None)
 
 
-def linear_backward(dy, cache: LinearCache, param_grads: bool = True, input_grad: bool = True):
+def linear_backward(dy, cache: LinearCache, param_grads: bool = True, input_grad: bool = True,
+                    dW_out=None, db_out=None):
     """From dy = dL/dy (N, out) return (dx, dW, db).
 
     dx = dy W          (N, in)
@@ -29,12 +32,14 @@ def linear_backward(dy, cache: LinearCache, param_grads: bool = True, input_grad
     db = sum_n dy[n]   (out,)
     With ``param_grads=False`` (a frozen layer) dW and db are None and their
     GEMM is skipped; with ``input_grad=False`` (the input is data) dx is None.
+    ``dW_out`` / ``db_out``: arrays to write dW / db into (a parameter's zeroed gradient).
     """
     dx = dy @ cache.W if input_grad else None
     if not param_grads:
         return dx, None, None
-    dW = dy.T @ cache.x
-    db = dy.sum(axis=0) if cache.has_bias else None
+    dW = dy.T @ cache.x if dW_out is None else B.array_module(dy).matmul(dy.T, cache.x,
+                                                                        out=dW_out)
+    db = dy.sum(axis=0, out=db_out) if cache.has_bias else None
     return dx, dW, db
 
 

@@ -95,9 +95,11 @@ class Optimizer:
     def zero_grad(self) -> None:
         if self._flat is not None and self._intact():
             self._flat.grad[...] = 0
-            return
+        else:
+            for p in self.params:
+                p.grad[...] = 0
         for p in self.params:
-            p.grad[...] = 0
+            p.mark_zeroed()
 
     @staticmethod
     def _work_dtype(dtype):
