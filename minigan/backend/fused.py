@@ -117,6 +117,9 @@ class Elementwise:
         like = next((a for a, _ in arrays if a.shape == shape), None) if self.like is None \
             else args[self.like]
         bound = {word: a.dtype for a, word in reversed(arrays)}
+        for a, (word, raw) in zip(args, self.ins):       # placeholders only scalars bind
+            if word not in _DTYPES and word not in bound and not raw:
+                bound[word] = numpy.asarray(a).dtype
         outs = []
         for word, _ in self.outs:
             dtype = _DTYPES.get(word) or bound[word]
