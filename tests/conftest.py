@@ -54,6 +54,29 @@ def to_xp(backend_name):
     return mg.backend.to_device
 
 
+def _pinned_stream(name):
+    before = fakecupy.namespace.set_stream(name)
+    try:
+        yield name
+    finally:
+        fakecupy.namespace.set_stream(before)
+
+
+@pytest.fixture
+def numpys_stream():
+    """Pin the fake CuPy to NumPy's random stream (PCG64) for the test, and restore the
+    previous stream after. Only for claims that hold on the fake, with NumPy's stream (a
+    seeded fake run drawing exactly what the NumPy run draws): a real GPU draws other numbers."""
+    yield from _pinned_stream("numpy")
+
+
+@pytest.fixture
+def other_stream():
+    """Pin the fake CuPy to a stream that is not NumPy's (Philox, as a GPU's XORWOW is not)
+    for the test, whatever MINIGAN_FAKECUPY_STREAM says, and restore the previous one after."""
+    yield from _pinned_stream("other")
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

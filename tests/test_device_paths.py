@@ -1,6 +1,11 @@
 """Every public path on the CuPy code path: run on NumPy and on the strict fake of CuPy
-(and on CuPy where a GPU works), with the same seeds giving bit-identical results, and
-no device synchronisation inside a training step."""
+(and on CuPy where a GPU works), with no device synchronisation inside a training step.
+
+A GPU draws its own random stream, not NumPy's, so the fake draws another one too (its
+default). Where a test claims that a seeded fake run is bit-identical to the NumPy run, the
+claim holds on the fake, with NumPy's stream, and the test pins that stream (the
+``numpys_stream`` fixture); its twin under another stream compares what still can be: runs
+from weights and batches made on the host, or the fake's run against its own repeat."""
 import json
 
 import numpy as np
@@ -58,16 +63,42 @@ def test_parameterless_backward_refuses_dy_from_the_other_device(backend_name):
 
 # ---------------------------------------------------------------- training steps
 
-def _mlp_trainer(tmp_path, seed=0, **kw):
+class _HostDraws:
+    """The RNG methods the trainers below draw their batches with, drawn on the host by
+    NumPy's generator and moved with ``to_device``: the same batches on every backend,
+    whatever stream the device draws."""
+
+    def __init__(self, seed):
+        self._gen = np.random.default_rng(seed)
+
+    def _move(self, a):
+        return B.to_device(np.asarray(a, dtype=np.float32))
+
+    def standard_normal(self, size):
+        return self._move(self._gen.standard_normal(size, dtype=np.float32))
+
+    def normal(self, size, mean=0.0, std=1.0):
+        return self._move(self._gen.normal(mean, std, size))
+
+    def random(self, size):
+        return self._move(self._gen.random(size, dtype=np.float32))
+
+    def uniform(self, size, low=0.0, high=1.0):
+        return self._move(self._gen.uniform(low, high, size))
+
+
+def _mlp_trainer(tmp_path, seed=0, host_seed=None, **kw):
+    """host_seed: the batches are drawn on the host (_HostDraws) instead of by the backend."""
     rng = B.seed(seed)
     G, D = mlp([2, 16, 16, 1], "elu"), mlp([1, 16, 16, 1], "leaky_relu")
+    rng = rng if host_seed is None else _HostDraws(host_seed)
     g_opt, d_opt = optim.Adam(G.parameters(), lr=1e-3), optim.Adam(D.parameters(), lr=1e-3)
     return GANTrainer(G, D, get_objective("nonsaturating"), g_opt, d_opt,
                       lambda n: rng.normal((n, 1), 1.0, 0.5), lambda n: rng.random((n, 2)),
                       batch_size=32, checkpoint_path=str(tmp_path / "ck.npz"), **kw)
 
 
-def _conv_trainer(tmp_path, seed=0):
+def _conv_trainer(tmp_path, seed=0, host_seed=None):
     rng = B.seed(seed)
     G = nn.Sequential(nn.Linear(8, 16 * 2 * 2), nn.BatchNorm1d(16 * 2 * 2), nn.ReLU(),
                       nn.Unflatten(1, (16, 2, 2)), nn.ConvTranspose2d(16, 8, 4, 2, 1),
@@ -76,6 +107,7 @@ def _conv_trainer(tmp_path, seed=0):
                       nn.BatchNorm2d(16), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(16 * 2 * 2, 1))
     g_opt = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_opt = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    rng = rng if host_seed is None else _HostDraws(host_seed)
     return GANTrainer(G, D, get_objective("nonsaturating"), g_opt, d_opt,
                       lambda n: rng.uniform((n, 1, 8, 8), -1.0, 1.0),
                       lambda n: rng.standard_normal((n, 8)), batch_size=8,
@@ -98,18 +130,47 @@ def test_training_steps_never_synchronise(tmp_path, make):
     assert counters.syncs == 0 and counters.launches > 0
 
 
+def _assert_same_training(results):
+    (pn, dn, gn), (pf, df, gf) = results["numpy"], results["fakecupy"]
+    assert dn == df and gn == gf
+    for a, b in zip(pn, pf):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("make", [_mlp_trainer, _conv_trainer], ids=["mlp", "conv"])
-def test_training_on_the_fake_is_bit_identical_to_numpy(tmp_path, make):
+def test_training_on_the_fake_is_bit_identical_to_numpy(tmp_path, make, numpys_stream):
+    """On the fake, with NumPy's stream (pinned): the seeded fake run draws what the NumPy
+    run draws, in the same order, and ends bit-identical to it."""
     results = {}
     for name in ("numpy", "fakecupy"):
         B.use(name)
         tr = make(tmp_path / name)
         tr.train(6, progress=False)
         results[name] = (_params(tr.G) + _params(tr.D), tr.history.d_loss, tr.history.g_loss)
-    (pn, dn, gn), (pf, df, gf) = results["numpy"], results["fakecupy"]
-    assert dn == df and gn == gf
-    for a, b in zip(pn, pf):
-        np.testing.assert_array_equal(a, b)
+    _assert_same_training(results)
+
+
+@pytest.mark.parametrize("make", [_mlp_trainer, _conv_trainer], ids=["mlp", "conv"])
+def test_training_on_the_fake_from_host_made_weights_and_batches_matches_numpy(tmp_path, make,
+                                                                              other_stream):
+    """Under another stream than NumPy's (pinned, as a GPU's): the fake draws weights of its
+    own, but started from the NumPy run's initial weights and fed the same batches made on the
+    host, it ends where the NumPy run ends, bit for bit (the fake computes with NumPy; a GPU
+    would match to float rounding). So no step draws from the device's stream by itself."""
+    results, init = {}, None
+    for name in ("numpy", "fakecupy"):
+        B.use(name)
+        tr = make(tmp_path / name, host_seed=1)
+        params = list(tr.G.parameters()) + list(tr.D.parameters())
+        if init is None:
+            init = [host(p.data).copy() for p in params]
+        else:
+            assert any(not np.array_equal(host(p.data), a) for p, a in zip(params, init))
+            for p, a in zip(params, init):
+                p.data[...] = B.to_device(a)
+        tr.train(6, progress=False)
+        results[name] = (_params(tr.G) + _params(tr.D), tr.history.d_loss, tr.history.g_loss)
+    _assert_same_training(results)
 
 
 def test_train_fetches_losses_once_per_flush_not_per_step(tmp_path):
@@ -310,7 +371,9 @@ def test_losses_return_0d_device_arrays(backend_name):
 
 # ---------------------------------------------------------------- the preset and the command
 
-def test_gaussian1d_on_the_fake_is_bit_identical_to_numpy(tmp_path):
+def test_gaussian1d_on_the_fake_is_bit_identical_to_numpy(tmp_path, numpys_stream):
+    """On the fake, with NumPy's stream (pinned): the preset's seeded run on the fake ends
+    bit-identical to the NumPy run, metrics and checkpoint."""
     fakecupy.install()
     runs = {}
     for name in ("numpy", "fakecupy"):
@@ -319,10 +382,28 @@ def test_gaussian1d_on_the_fake_is_bit_identical_to_numpy(tmp_path):
                                 checkpoint_every=50)
     for key in ("generated_mean", "generated_std", "wasserstein_1d", "final_d_loss", "final_g_loss"):
         assert runs["numpy"][key] == runs["fakecupy"][key], key
-    a, b = (load_checkpoint(str(tmp_path / n / "checkpoint.npz")) for n in ("numpy", "fakecupy"))
+    _assert_same_checkpoint_models(tmp_path / "numpy", tmp_path / "fakecupy")
+
+
+def _assert_same_checkpoint_models(dir_a, dir_b):
+    a, b = (load_checkpoint(str(d / "checkpoint.npz")) for d in (dir_a, dir_b))
     for model in ("G", "D"):
+        assert sorted(a["models"][model]) == sorted(b["models"][model])
         for key, value in a["models"][model].items():
             np.testing.assert_array_equal(value, b["models"][model][key])
+
+
+def test_gaussian1d_on_the_fake_under_another_stream_repeats_itself(tmp_path, other_stream):
+    """Under another stream than NumPy's (pinned, as a GPU's), the seeded preset run on the
+    fake is still reproducible: the same seed gives the same metrics and checkpoint."""
+    fakecupy.install()
+    B.use("fakecupy")
+    runs = [gaussian1d(str(tmp_path / str(i)), steps=50, seed=2, progress=False,
+                       checkpoint_every=25) for i in range(2)]
+    assert runs[0]["backend"] == "fakecupy"
+    for key in ("generated_mean", "generated_std", "wasserstein_1d", "final_d_loss", "final_g_loss"):
+        assert np.isfinite(runs[0][key]) and runs[0][key] == runs[1][key], key
+    _assert_same_checkpoint_models(tmp_path / "0", tmp_path / "1")
 
 
 def test_cli_trains_on_the_fake(tmp_path, capsys):
@@ -347,7 +428,7 @@ def test_gpu_smoke_script_rehearses_on_the_fake(tmp_path):
 
 # ---------------------------------------------------------------- every objective, conditional too
 
-@pytest.mark.parametrize("preset,overrides", [
+OBJECTIVE_PATHS = [
     ("ring8", {"objective": "minimax"}), ("ring8", {"objective": "hinge"}),
     ("ring8", {"objective": "wgan"}), ("ring8", {"objective": "mmd", "bandwidths": (0.1, 0.5)}),
     ("gaussian2d", {}),
@@ -356,30 +437,62 @@ def test_gpu_smoke_script_rehearses_on_the_fake(tmp_path):
     ("dcgan-digits", {"objective": "wgan", "conditional": True}),
     # the coupled D loss: both forwards, then each half's backward; G reads D on real data
     ("ring8", {"objective": "ragan"}), ("dcgan-digits", {"objective": "ragan", "conditional": True}),
-])
-def test_every_objective_and_label_path_runs_on_the_fake_without_syncs(tmp_path, preset, overrides):
+]
+HISTORY = ("d_loss", "g_loss", "acc_real", "diversity")
+
+
+def _objective_run(backend, preset, overrides):
+    """Build the preset (seeded by its config) on ``backend``, run one iteration (on the fake
+    with syncs forbidden) and two more in train(), whose two steps the history records;
+    returns (history, G's initial and final parameters, the columns its objective leaves
+    unrecorded (NaN): D's loss without a D, D's accuracy without a fixed threshold)."""
     if preset == "dcgan-digits":
         pytest.importorskip("sklearn")
     from minigan.presets import config_for
     from minigan.presets.build import build
     fakecupy.install()
-    results = {}
-    for name in ("numpy", "fakecupy"):
-        B.use(name)
-        cfg, _ = config_for(preset, overrides=dict(overrides, batch_size=16, steps=3))
-        exp = build(cfg, None)
-        tr = exp.trainer
-        if name == "fakecupy":
-            counters.reset()
-            with no_sync(f"{preset} {overrides} iteration"):
-                tr.iteration()
-            assert counters.syncs == 0
-        else:
+    B.use(backend)
+    cfg, _ = config_for(preset, overrides=dict(overrides, batch_size=16, steps=3))
+    tr = build(cfg, None).trainer
+    start = _params(tr.G)
+    if backend == "fakecupy":
+        counters.reset()
+        with no_sync(f"{preset} {overrides} iteration"):
             tr.iteration()
-        tr.train(2, progress=False)
-        results[name] = (tr.history.as_dict(), _params(tr.G))
-    (hn, pn), (hf, pf) = results["numpy"], results["fakecupy"]
-    for col in ("d_loss", "g_loss", "acc_real", "diversity"):
+        assert counters.syncs == 0 and counters.launches > 0
+    else:
+        tr.iteration()
+    tr.train(2, progress=False)
+    obj = tr.objective
+    unrecorded = {"d_loss", "acc_real"} if not obj.needs_discriminator else \
+        {"acc_real"} if obj.threshold is None else set()
+    return tr.history.as_dict(), start, _params(tr.G), unrecorded
+
+
+@pytest.mark.parametrize("preset,overrides", OBJECTIVE_PATHS)
+def test_every_objective_and_label_path_runs_on_the_fake_without_syncs(tmp_path, preset, overrides,
+                                                                       other_stream):
+    """Under another stream than NumPy's (pinned, as a GPU's): an iteration syncs nothing, G
+    trains to finite losses, and the seeded run repeats itself exactly on the fake."""
+    (h1, start, p1, unrecorded), (h2, _, p2, _) = (_objective_run("fakecupy", preset, overrides)
+                                                   for _ in range(2))
+    for col in HISTORY:
+        assert len(h1[col]) == 2, col
+        assert np.isfinite(h1[col]).all() if col not in unrecorded else np.isnan(h1[col]).all(), col
+        np.testing.assert_array_equal(h1[col], h2[col], err_msg=col)
+    assert any(not np.array_equal(a, b) for a, b in zip(start, p1))     # G moved
+    for a, b in zip(p1, p2):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("preset,overrides", OBJECTIVE_PATHS)
+def test_every_objective_and_label_path_on_the_fake_is_bit_identical_to_numpy(
+        tmp_path, preset, overrides, numpys_stream):
+    """On the fake, with NumPy's stream (pinned): every objective and label path's seeded
+    run on the fake ends bit-identical to the NumPy run."""
+    hn, _, pn, _ = _objective_run("numpy", preset, overrides)
+    hf, _, pf, _ = _objective_run("fakecupy", preset, overrides)
+    for col in HISTORY:
         np.testing.assert_array_equal(hn[col], hf[col], err_msg=col)
     for a, b in zip(pn, pf):
         np.testing.assert_array_equal(a, b)
