@@ -15,8 +15,12 @@ makes fatal or slow:
 - device->host synchronisations and kernel launches are counted
   (:data:`counters`), and syncs can be forbidden inside a block (:func:`no_sync`).
 
-Its random generator is NumPy's PCG64 stream, so a seeded run on the fake draws
-the same numbers as on NumPy and ends bit-identical.
+Its random generator draws another stream than NumPy's by default (Philox, as a
+real CuPy draws XORWOW), so that no test passes only because the device draws
+NumPy's numbers; ``MINIGAN_FAKECUPY_STREAM=numpy`` or ``namespace.set_stream("numpy")``
+(the tests' ``numpys_stream`` fixture) makes it NumPy's PCG64, and then, on the fake
+with NumPy's stream, a seeded run draws what the NumPy run draws and ends
+bit-identical. ``ElementwiseKernel`` executes its CUDA body (kernels.py, cuda_c.py).
 
     from tests import fakecupy
     fakecupy.install()                  # registers the "fakecupy" backend with minigan
