@@ -23,7 +23,7 @@ import minigan.optim  # noqa: F401,E402
 
 def _x(rng, shape, dtype):
     x = np.asarray(rng.standard_normal(shape) * 3)
-    x.flat[:4] = [0.0, -0.0, 40.0, -40.0][:x.size]
+    x.flat[:6] = [0.0, -0.0, 40.0, -40.0, np.nan, np.inf][:x.size]   # the signs, tails, NaN, Inf
     return x.astype(dtype)
 
 
@@ -150,6 +150,7 @@ def _run(kernel, args, on_fake: bool, device=fakecupy.NAME):
     return [mg.backend.to_numpy(o) for o in out] + [mg.backend.to_numpy(a) for a in arrays]
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")   # the NaN inputs
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @settings(max_examples=6, deadline=None)

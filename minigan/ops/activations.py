@@ -72,8 +72,9 @@ def _leaky_forward_twin(xp, x, slope):
 
 _leaky_forward = Elementwise(
     "leaky_relu_forward", "T x, T slope", "T y",
+    # selects, not CUDA's max/min: those drop a NaN operand (fmaxf), NumPy's keep it
     """T sx = x * slope;
-       y = slope <= (T)1 ? max(x, sx) : min(x, sx)""",
+       y = slope <= (T)1 ? (x > sx ? x : sx) : (x < sx ? x : sx)""",
     _leaky_forward_twin)
 
 
@@ -188,7 +189,8 @@ def _elu_forward_twin(xp, x, alpha):
 
 _elu_forward = Elementwise(
     "elu_forward", "T x, T alpha", "T y",
-    "y = expm1(min(x, (T)0)) * alpha + max(x, (T)0)",
+    # selects for min(x, 0) and max(x, 0): they keep a NaN, as NumPy's minimum/maximum do
+    "y = expm1(x > (T)0 ? (T)0 : x) * alpha + (x > (T)0 ? x : (T)0)",
     _elu_forward_twin)
 
 
@@ -210,7 +212,7 @@ def _elu_backward_twin(xp, dy, y, alpha, one_minus_alpha):
 
 _elu_backward = Elementwise(
     "elu_backward", "T dy, T y, T alpha, T one_minus_alpha", "T dx",
-    "dx = (min(y, (T)0) + alpha + one_minus_alpha * (T)(y > 0)) * dy",
+    "dx = ((y > (T)0 ? (T)0 : y) + alpha + one_minus_alpha * (T)(y > 0)) * dy",
     _elu_backward_twin, like="y")
 
 

@@ -231,12 +231,12 @@ _im2col = Elementwise(
        int kj = t % kw;  t /= kw;
        int ki = t % kh;  t /= kh;
        int wo = t % Wo;  t /= Wo;
-       int n, ho;
-       if (t_major) { n = t % N; ho = t / N; } else { ho = t % Ho; n = t / Ho; }
+       int img, ho;   /* (not n: CuPy reserves n, i and names starting with _) */
+       if (t_major) { img = t % N; ho = t / N; } else { ho = t % Ho; img = t / Ho; }
        int h = ho * sh - ph + ki * dh;
        int w = wo * sw - pw + kj * dw;
        cols = (h >= 0 && h < H && w >= 0 && w < W)
-              ? x[(((long long)n * C + c) * H + h) * W + w] : (T)0;""",
+              ? x[(((long long)img * C + c) * H + h) * W + w] : (T)0;""",
     _im2col_twin)
 
 
@@ -264,7 +264,7 @@ _col2im = Elementwise(
        long long t = i / C;
        int w = t % W;  t /= W;
        int h = t % H;
-       int n = t / H;
+       int img = t / H;
        T acc = start[c];
        for (int ki = 0; ki < kh; ki++) {
            int hp = h + ph - ki * dh;
@@ -272,7 +272,7 @@ _col2im = Elementwise(
                for (int kj = 0; kj < kw; kj++) {
                    int wp = w + pw - kj * dw;
                    if (wp >= 0 && wp % sw == 0 && wp / sw < Wo) {
-                       long long row = ((long long)n * Ho + hp / sh) * Wo + wp / sw;
+                       long long row = ((long long)img * Ho + hp / sh) * Wo + wp / sw;
                        acc += cols[(row * kh + ki) * kw * C + kj * C + c];
                    }
                }

@@ -347,7 +347,10 @@ _MATH = {
     "fmin": (numpy.fmin, 2, None), "fminf": (numpy.fmin, 2, numpy.float32),
     "copysign": (numpy.copysign, 2, None),
 }
-_GENERIC = {"max": numpy.maximum, "min": numpy.minimum, "abs": numpy.abs}
+# CUDA's max/min of floats are fmaxf/fminf: a NaN operand is dropped (NumPy's maximum
+# keeps it), so the fake computes what the GPU does, and a body that needs NumPy's NaN
+# behaviour must say so with a select.
+_GENERIC = {"max": numpy.fmax, "min": numpy.fmin, "abs": numpy.abs}
 _PREDICATES = {"isfinite": numpy.isfinite, "isnan": numpy.isnan, "isinf": numpy.isinf,
                "signbit": numpy.signbit}
 
