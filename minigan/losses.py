@@ -110,7 +110,7 @@ def bce_with_logits(logits, target):
         # with t = s z, s = -1 for label 1 and +1 for label 0; on CuPy one fused kernel.
         s = -1.0 if float(target) == 1.0 else 1.0
         terms, grad = _bce_label(logits, s, s / n)
-        return array_module(logits).asarray(terms.mean(), dtype=logits.dtype), grad
+        return _result(logits, terms.mean(), grad)
     z = _wide(logits)
     y = _wide(target) if hasattr(target, "dtype") else float(target)
     loss = (y * softplus(-z) + (1 - y) * softplus(z)).mean()

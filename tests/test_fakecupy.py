@@ -224,6 +224,11 @@ def test_launches_count_writes_not_views(x):
     s = y.sum()
     assert counters.launches == 5 and counters.syncs == 0
     assert float(s) > 0
+    counters.reset()
+    y.astype(y.dtype, copy=False)                # CuPy hands back the array itself: no kernel
+    assert counters.launches == 0
+    y.astype(cp.float64)                         # a cast writes a new array
+    assert counters.launches == 1
 
 
 def test_host_to_device_transfers_are_counted():

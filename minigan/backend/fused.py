@@ -75,8 +75,7 @@ class Elementwise:
         self.twin = twin
         self.ins, self.outs = _params(in_params), _params(out_params)
         self.n_in = len(self.ins)
-        names = [p.split()[-1] for p in in_params.split(",") if p.strip()]
-        self.like = None if like is None else names.index(like)
+        self.like = None if like is None else [name for _, _, name in self.ins].index(like)
         self._kernels: dict = {}            # id(array module) -> its ElementwiseKernel
         _registry[name] = self
 
@@ -105,23 +104,22 @@ class Elementwise:
                     f"{ENV_VAR}=0 to use the unfused array operations instead") from exc
             raise
 
-
     def _outputs(self, xp, args):
         """The outputs, allocated in the memory order of the first argument of the full
         shape (as NumPy's ufuncs allocate, order 'K'), where CuPy would allocate C order:
         then a fused step leaves the same layouts as its twin, so later reductions walk
         memory alike, and a channel-last activation stays channel-last for the next conv."""
-        arrays = [(a, word) for a, (word, raw) in zip(args, self.ins)
-                  if not raw and hasattr(a, "shape") and not isinstance(a, numpy.generic)]
+        arrays = [(a, word) for a, (word, raw, _) in zip(args, self.ins)
+                  if not raw and _is_array(a)]
         shape = numpy.broadcast_shapes(*(a.shape for a, _ in arrays))
         like = next((a for a, _ in arrays if a.shape == shape), None) if self.like is None \
             else args[self.like]
         bound = {word: a.dtype for a, word in reversed(arrays)}
-        for a, (word, raw) in zip(args, self.ins):       # placeholders only scalars bind
+        for a, (word, raw, _) in zip(args, self.ins):    # placeholders only scalars bind
             if word not in _DTYPES and word not in bound and not raw:
                 bound[word] = numpy.asarray(a).dtype
         outs = []
-        for word, _ in self.outs:
+        for word, _, _ in self.outs:
             dtype = _DTYPES.get(word) or bound[word]
             outs.append(xp.empty_like(like, dtype=dtype) if like is not None
                         else xp.empty(shape, dtype=dtype))
@@ -135,16 +133,21 @@ _DTYPES = {"bool": numpy.dtype(bool), "int32": numpy.dtype(numpy.int32),
 
 
 def _params(text: str) -> list:
-    """CuPy's parameter list -> [(type word, raw)]."""
+    """CuPy's parameter list -> [(type word, raw, name)]."""
     out = []
     for part in (p.split() for p in text.split(",") if p.strip()):
         raw = part[0] == "raw"
-        out.append((part[1] if raw else part[0], raw))
+        out.append((part[1] if raw else part[0], raw, part[-1]))
     return out
+
+
+def _is_array(a) -> bool:
+    """An array of some backend (not a Python or NumPy scalar)."""
+    return hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, numpy.generic)
 
 
 def _module_of(args):
     for a in args:
-        if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, numpy.generic):
+        if _is_array(a):
             return array_module(a)
     return numpy

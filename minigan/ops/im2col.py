@@ -164,6 +164,14 @@ def col2im(cols, x_shape, geometry: Geometry, out_size=None, start=None):
         start = xp.zeros((C,), dtype=cols.dtype) if start is None else start
         _col2im(cols, start, N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, dx)
         return dx.transpose(0, 3, 1, 2)
+    return _col2im_strided(xp, cols, x_shape, geometry, out_size, start)
+
+
+def _col2im_strided(xp, cols, x_shape, geometry: Geometry, out_size, start):
+    """col2im's array path: kh*kw strided adds into a padded channel-last buffer, a crop."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
+    N, C, H, W = x_shape
+    Ho, Wo = out_size
     cols6 = cols.reshape(N, Ho, Wo, kh, kw, C)
     if start is None:
         dxpad = xp.zeros((N, H + 2 * ph, W + 2 * pw, C), dtype=cols.dtype)
@@ -241,15 +249,8 @@ _im2col = Elementwise(
 
 
 def _col2im_twin(xp, cols, start, N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, dx):
-    dxpad = xp.empty((N, H + 2 * ph + sh * Ho + dh * kh, W + 2 * pw + sw * Wo + dw * kw, C),
-                     dtype=cols.dtype)
-    dxpad[...] = start
-    cols6 = cols.reshape(N, Ho, Wo, kh, kw, C)
-    for i in range(kh):
-        for j in range(kw):
-            view = dxpad[:, i * dh:i * dh + sh * (Ho - 1) + 1:sh, j * dw:j * dw + sw * (Wo - 1) + 1:sw]
-            xp.add(view, cols6[:, :, :, i, j], out=view)
-    dx[...] = dxpad[:, ph:ph + H, pw:pw + W]
+    g = Geometry((kh, kw), (sh, sw), (ph, pw), (dh, dw))
+    dx[...] = _col2im_strided(xp, cols, (N, C, H, W), g, (Ho, Wo), start).transpose(0, 2, 3, 1)
     return dx
 
 

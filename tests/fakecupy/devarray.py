@@ -89,7 +89,10 @@ def root(a):
 
 
 def count(op: str, result, inputs, out_given: bool) -> None:
-    """One launch for an operation that wrote device memory; none for a pure view."""
+    """One launch for an operation that wrote device memory; none for a pure view, nor for
+    one that handed back an input itself (``astype`` to its own dtype with ``copy=False``)."""
+    if not out_given and type(result) is _NP and any(result is a for a in inputs):
+        return
     if not out_given and type(result) is _NP and result.base is not None:
         r = root(result)
         for a in inputs:
