@@ -263,3 +263,32 @@ def test_a_nan_batch_does_not_poison_the_running_statistics(backend_name):
     assert np.isnan(mg.backend.to_numpy(y)[:, 1]).all()           # the output itself is not hidden
     if backend_name == "numpy":
         assert any("not finite in channels [1]" in str(m.message) for m in w)
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_the_batch_counter_counts_on_the_device_inside_the_running_stats_kernel(momentum, rng):
+    # the counter is incremented by the running statistics' kernel (lane 0), not by a
+    # launch of its own; momentum=None reads it for PyTorch's cumulative average
+    from tests import fakecupy
+    xs = [rng.standard_normal((4, 3, 2, 2)) for _ in range(3)]
+    host = nn.BatchNorm2d(3, momentum=momentum).double()
+    for x in xs:
+        host(x)
+    mg.backend.use(fakecupy.NAME)
+    try:
+        dev = nn.BatchNorm2d(3, momentum=momentum).double()
+        for k, x in enumerate(xs):
+            with fakecupy.counting() as c:
+                dev(mg.backend.to_device(x))
+            assert "add" not in c.by_op, c.by_op
+            assert c.by_op.get("kernel:minigan_batchnorm_running_stats") == 1, c.by_op
+            assert int(mg.backend.to_numpy(dev.num_batches_tracked)) == k + 1
+        assert mg.backend.to_numpy(dev.num_batches_tracked).shape == ()
+        dev.eval()
+        dev(mg.backend.to_device(xs[0]))
+        assert int(mg.backend.to_numpy(dev.num_batches_tracked)) == 3
+        for name in ("running_mean", "running_var"):
+            np.testing.assert_allclose(mg.backend.to_numpy(getattr(dev, name)),
+                                       getattr(host, name), rtol=1e-12, atol=1e-14)
+    finally:
+        mg.backend.use("numpy")

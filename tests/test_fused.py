@@ -90,7 +90,7 @@ EXAMPLES = {
     "batchnorm_centre": lambda r, s, d: (_x(r, s, d), _x(r, s[-1:] if s else (), d)),
     "batchnorm_running_stats": lambda r, s, d: (
         _nan(_x(r, s, d)), _pos(r, s, d), 0.9, 0.1, 0.1 * 8 / 7, 1e-5, _x(r, s, d),
-        _pos(r, s, d), np.zeros(s, bool), np.zeros(s, d)),
+        _pos(r, s, d), np.zeros(s, bool), np.zeros(s, d), np.asarray([r.integers(0, 99)])),
     "batchnorm_normalise": lambda r, s, d: tuple(_x(r, s, d) for _ in range(4)),
     "batchnorm_backward_dx": lambda r, s, d: (_x(r, s, d), _x(r, s, d), _x(r, s, d),
                                               _x(r, s, d), 64, _x(r, s, d), _pos(r, s, d)),

@@ -62,16 +62,15 @@ class _BatchNorm(Module):
                 raise ValueError(f"{self._label()}: expected more than 1 value per channel when "
                                  f"training, got input of shape {tuple(x.shape)}")
             tracked = int(self.num_batches_tracked) if self.momentum is None else 0
-            # The buffer array is updated in place, never rebound (that would drop it
-            # from the module's buffers).
-            nbt = self.num_batches_tracked      # in place: the buffer stays the same array
-            B.array_module(nbt).add(nbt, 1, out=nbt)
         else:
             tracked = 0
         y, cache = batchnorm_forward(x, self.weight.data, self.bias.data, self.running_mean,
                                      self.running_var, training=self.training,
                                      momentum=self.momentum, eps=self.eps,
-                                     num_batches_tracked=tracked, ws=self._ws)
+                                     num_batches_tracked=tracked, ws=self._ws,
+                                     # incremented in place by the op (the buffer stays the
+                                     # same array: rebinding would drop it from the buffers)
+                                     tracked=self.num_batches_tracked)
         finite = cache.finite
         if finite is not None and isinstance(finite, numpy.ndarray) and not finite.all():
             # On the host this check is free; on a GPU it would cost a sync every step, and
