@@ -70,7 +70,7 @@ class _BatchNorm(Module):
                                      num_batches_tracked=tracked, ws=self._ws,
                                      # incremented in place by the op (the buffer stays the
                                      # same array: rebinding would drop it from the buffers)
-                                     tracked=self.num_batches_tracked)
+                                     counter=self.num_batches_tracked)
         finite = cache.finite
         if finite is not None and isinstance(finite, numpy.ndarray) and not finite.all():
             # On the host this check is free; on a GPU it would cost a sync every step, and

@@ -42,7 +42,7 @@ def _axes(x):
 
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool = True,
                       momentum: float | None = 0.1, eps: float = 1e-5, num_batches_tracked: int = 0,
-                      ws=None, tracked=None):
+                      ws=None, counter=None):
     """x (N, C, *), gamma/beta/running_* (C,) -> (y like x, cache).
 
     In training the running statistics are updated IN PLACE (as PyTorch's buffers
@@ -53,8 +53,8 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
     were updated (None in evaluation).  ``ws``: the layer's
     :class:`~minigan.ops.workspace.Workspace` for xhat (the cache) and the squares
     (None: fresh arrays; with one, a later forward invalidates this cache).
-    ``tracked``: the layer's 0-d int64 batch counter, incremented IN PLACE in training by
-    the same kernel that updates the running statistics (None: no counter).
+    ``counter``: the layer's 0-d int64 ``num_batches_tracked`` buffer, incremented IN PLACE
+    in training by the kernel that updates the running statistics (None: no counter).
     See docs/math/batchnorm.md.
     """
     xp = B.array_module(x)
@@ -71,13 +71,13 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
         factor = momentum if momentum is not None else 1.0 / (num_batches_tracked + 1)
         finite = xp.empty(running_mean.shape, dtype=bool)
         inv_std = xp.empty_like(var)
-        if tracked is None:             # (a counter nobody reads: the kernel always has one)
-            tracked = xp.zeros((), dtype=xp.int64)
+        if counter is None:             # (a counter nobody reads: the kernel always has one)
+            counter = xp.zeros((), dtype=xp.int64)
         # running <- (1 - factor) running + factor (mu, var m / (m - 1)), 1 / sqrt(var + eps),
         # and the batch counter + 1
         _running(mu, var, 1 - factor, factor, factor * m / (m - 1), eps,
                  running_mean, running_var, finite, inv_std,
-                 tracked.reshape(1))        # (a 1-element view: raw indexing as CuPy's CArray
+                 counter.reshape(1))        # (a 1-element view: raw indexing as CuPy's CArray
                                             # is sure to take it)
     else:
         xc = xp.subtract(x, running_mean.reshape(shape), out=scratch_like(ws, "xhat", x))
@@ -103,7 +103,7 @@ _centre = Elementwise(
 
 
 def _running_twin(xp, mu, var, keep, factor, unbiased_factor, eps, running_mean, running_var,
-                  finite, inv_std, tracked):
+                  finite, inv_std, counter):
     new_mean = running_mean * keep
     new_mean += factor * mu
     new_var = running_var * keep
@@ -115,23 +115,23 @@ def _running_twin(xp, mu, var, keep, factor, unbiased_factor, eps, running_mean,
     running_mean[...] = xp.where(finite, new_mean, running_mean)
     running_var[...] = xp.where(finite, new_var, running_var)
     inv_std[...] = 1.0 / xp.sqrt(var + eps)
-    xp.add(tracked, 1, out=tracked)
-    return running_mean, running_var, finite, inv_std, tracked
+    xp.add(counter, 1, out=counter)
+    return running_mean, running_var, finite, inv_std, counter
 
 
 # Per channel (C,): the running statistics' update, the finiteness guard and 1 / sqrt(var + eps);
-# and once (lane 0: a raw 0-d array, one writer, no race) the layer's batch counter, which
-# would otherwise be a launch of its own per forward.
+# and once (lane 0 alone writes the raw 1-element counter: no race) the layer's batch count,
+# which would otherwise be a launch of its own per forward.
 _running = Elementwise(
     "batchnorm_running_stats",
     "T mu, T var, T keep, T factor, T unbiased_factor, T eps",
-    "T running_mean, T running_var, bool finite, T inv_std, raw int64 tracked",
+    "T running_mean, T running_var, bool finite, T inv_std, raw int64 counter",
     """T new_mean = running_mean * keep + factor * mu;
        T new_var = running_var * keep + unbiased_factor * var;
        finite = isfinite(new_mean + new_var);
        if (finite) { running_mean = new_mean; running_var = new_var; }
        inv_std = 1 / sqrt(var + eps);
-       if (i == 0) tracked[0] = tracked[0] + 1;""",
+       if (i == 0) counter[0] = counter[0] + 1;""",
     _running_twin)
 
 
