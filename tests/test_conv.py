@@ -53,6 +53,30 @@ def test_forward_and_backward_match_naive_loops(case, O, bias, seed):
                     atol=1e-10)
 
 
+@given(case=conv_cases(max_channels=4), O=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_stride_one_dx_by_correlation_matches_the_loops_and_col2im(case, O, seed):
+    """Stride 1, O <= C and padding within the kernel's reach: dx comes from im2col of dy and
+    the flipped kernel (no col2im); it must equal the naive loops and the col2im path."""
+    from minigan.ops.conv import _correlation_applies, _dx_by_correlation
+    from minigan.ops.im2col import col2im
+    shape, k, _, p, d = case
+    C = shape[1]
+    rng = np.random.default_rng(seed)
+    x, W = rng.standard_normal(shape), rng.standard_normal((O, C) + k)
+    y, cache = conv2d_forward(x, W, None, (1, 1), p, d)
+    dy = rng.standard_normal(y.shape)
+    reach = p[0] <= d[0] * (k[0] - 1) and p[1] <= d[1] * (k[1] - 1)
+    assert _correlation_applies(cache.geometry, O, C, np) == (O <= C and reach)
+    dx_ref = conv2d_backward_ref(dy, x, W, (1, 1), p, d)[0]
+    np.testing.assert_allclose(conv2d_backward(dy, cache)[0], dx_ref, rtol=0, atol=1e-10)
+    if reach:
+        dx = _dx_by_correlation(dy, W, cache.geometry, shape, None)
+        np.testing.assert_allclose(dx, dx_ref, rtol=0, atol=1e-10)
+        dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, O)
+        by_col2im = col2im(dy_rows @ cache.Wc, shape, cache.geometry, cache.out_size)
+        np.testing.assert_allclose(dx, by_col2im, rtol=0, atol=1e-10)
+
+
 def test_output_shape_follows_pytorch_formula():
     layer = nn.Conv2d(3, 5, (3, 2), stride=(2, 3), padding=(1, 2), dilation=(2, 1))
     y = layer(np.zeros((2, 3, 11, 9), np.float32))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend as B
-from .im2col import checked_geometry, col2im, conv_output_size, im2col, scratch
+from .im2col import Geometry, checked_geometry, col2im, conv_output_size, fused_here, im2col, scratch
 from .subpixel import applies as subpixel_applies, conv_transpose2d_subpixel
 
 
@@ -116,6 +116,8 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
         # "dx as a transposed convolution"): its sub-pixel form sums the taps inside
         # GEMMs, with no col2im (its scratch names differ from the forward's cols).
         dx = conv_transpose2d_subpixel(dy, cache.W, g.stride, g.padding, x_shape[2:], ws=ws)
+    elif input_grad and _correlation_applies(g, O, C, xp):
+        dx = _dx_by_correlation(dy, cache.W, g, x_shape, ws)
     elif input_grad:
         dcols = scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
         xp.matmul(dy_rows, Wc, out=dcols)
@@ -128,6 +130,33 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
     dW = weight_from_cols(dy_rows.T @ cols, w_shape, out=dW_out)
     db = dy_rows.sum(axis=0, out=db_out) if cache.has_bias else None
     return dx, dW, db
+
+
+def _correlation_applies(g, O: int, C: int, xp) -> bool:
+    """Whether dx is computed as a stride-1 correlation (docs/math/conv.md, "Stride 1: dx as
+    a correlation"): stride 1, padding at most the dilated kernel's reach, and dy no wider
+    than x (O <= C), where its im2col moves fewer numbers than col2im's k_h k_w adds of C
+    channels. On CuPy the fused col2im is one gather kernel, so it stays (one launch fewer)."""
+    (kh, kw), stride, (ph, pw), (dh, dw) = g
+    return (not fused_here(xp) and stride == (1, 1) and O <= C
+            and ph <= dh * (kh - 1) and pw <= dw * (kw - 1))
+
+
+def _dx_by_correlation(dy, W, g, x_shape, ws):
+    """dy (N, O, Ho, Wo) -> dx (N, C, H, W) for a stride-1 conv: dy zero-padded by
+    d(k-1) - p, cross-correlated with W flipped in space and with its channel axes swapped,
+
+        dx[n, c, h, w] = sum_{o, i, j} W[o, c, k_h-1-i, k_w-1-j] dypad[n, o, h + i d_h, w + j d_w],
+
+    as im2col of dy and one GEMM (the same numbers as GEMM + col2im, summed in another
+    order). The result is an NCHW view of channel-last memory, as col2im's is."""
+    (kh, kw), _, (ph, pw), (dh, dw) = g
+    N, C, H, Wd = x_shape
+    Wf = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)        # (C, O, kh, kw), a view
+    flipped = Geometry((kh, kw), (1, 1), (dh * (kh - 1) - ph, dw * (kw - 1) - pw), (dh, dw))
+    dycols = im2col(dy, flipped, (H, Wd), ws, name="dycols")   # (N*H*W, kh*kw*O)
+    dx_rows = dycols @ weight_cols(Wf).T                        # (N*H*W, C)
+    return dx_rows.reshape(N, H, Wd, C).transpose(0, 3, 1, 2)
 
 
 def conv2d_double_backward(a, dy, cache: Conv2dCache, param_grads: bool = True):
