@@ -98,6 +98,9 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
         dy_rows = dy as (N*Ho*Wo, O)
         dx = col2im(dy_rows Wc)          dW = dy_rows^T cols          db = sum_rows dy_rows
 
+    (dx the same numbers by another route where one applies: the sub-pixel transposed
+    convolution at stride 2, im2col of dy with the flipped kernel at stride 1.)
+
     With ``param_grads=False`` (a frozen layer) dW and db are None and their GEMM
     and reduction are skipped; with ``input_grad=False`` dx is None and its GEMM and
     col2im are skipped (the gradient penalty's weight term needs only dW).
