@@ -305,7 +305,7 @@ def test_style_mixing(tmp_path):
 
 def check_style_mixing(s: dict, out: Path) -> None:
     # quick: 20 steps (seed 0: agreement 0.33, FDD 482 at psi 1): this checks the wiring;
-    # the trained run's 83 % and its truncation sweep are in docs/results.md
+    # the trained runs' mixing shares and truncation sweep are in docs/results.md
     assert 0.0 <= s["mixing_agreement"] <= 1.0
     assert set(s["truncation"]) == {"1.0", "0.85", "0.7", "0.5"}
     for r in s["truncation"].values():
