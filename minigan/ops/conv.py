@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend as B
-from .im2col import Geometry, checked_geometry, col2im, conv_output_size, fused_here, im2col, scratch
+from .im2col import checked_geometry, col2im, conv_output_size, fused_here, im2col, scratch
 from .subpixel import applies as subpixel_applies, conv_transpose2d_subpixel
 
 
@@ -69,18 +69,20 @@ def conv2d_geometry(x_shape, w_shape, stride, padding, dilation, where: str = "c
 
 
 def conv2d_forward(x, W, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
-                   keep_cols: bool = True, where: str = "conv2d", ws=None):
+                   keep_cols: bool = True, where: str = "conv2d", ws=None, name: str = "cols"):
     """x (N, C, H, W), W (O, C, kh, kw), b (O,) or None -> (y (N, O, Ho, Wo), cache).
 
     ``keep_cols=False`` (a frozen layer) keeps only what dx needs, not the
     im2col matrix that dW would need.  ``ws``: the layer's
     :class:`~minigan.ops.im2col.Workspace` for scratch arrays (None: fresh
-    arrays; with one, a later forward invalidates this cache).
+    arrays; with one, a later forward invalidates this cache); ``name``: the
+    workspace buffer the im2col matrix lives in (the stride-1 dx, a convolution
+    of dy, names its own so that the forward's ``cols`` survive for dW).
     See docs/math/conv.md.
     """
     g, (Ho, Wo) = conv2d_geometry(x.shape, W.shape, stride, padding, dilation, where)
     N, O = x.shape[0], W.shape[0]
-    cols = im2col(x, g, (Ho, Wo), ws)              # (N*Ho*Wo, kh*kw*C)
+    cols = im2col(x, g, (Ho, Wo), ws, name)        # (N*Ho*Wo, kh*kw*C)
     Wc = weight_cols(W)                            # (O, kh*kw*C), a small copy
     y_rows = cols @ Wc.T                           # the one GEMM: (N*Ho*Wo, O)
     if b is not None:
@@ -120,7 +122,7 @@ def conv2d_backward(dy, cache, param_grads: bool = True, input_grad: bool = True
         # GEMMs, with no col2im (its scratch names differ from the forward's cols).
         dx = conv_transpose2d_subpixel(dy, cache.W, g.stride, g.padding, x_shape[2:], ws=ws)
     elif input_grad and _correlation_applies(g, O, C, xp):
-        dx = _dx_by_correlation(dy, cache.W, g, x_shape, ws)
+        dx = _dx_by_correlation(dy, cache.W, g, ws)
     elif input_grad:
         dcols = scratch(ws, "dcols", (dy_rows.shape[0], Wc.shape[1]), dy.dtype, xp)
         xp.matmul(dy_rows, Wc, out=dcols)
@@ -145,21 +147,21 @@ def _correlation_applies(g, O: int, C: int, xp) -> bool:
             and ph <= dh * (kh - 1) and pw <= dw * (kw - 1))
 
 
-def _dx_by_correlation(dy, W, g, x_shape, ws):
+def _dx_by_correlation(dy, W, g, ws):
     """dy (N, O, Ho, Wo) -> dx (N, C, H, W) for a stride-1 conv: dy zero-padded by
     d(k-1) - p, cross-correlated with W flipped in space and with its channel axes swapped,
 
         dx[n, c, h, w] = sum_{o, i, j} W[o, c, k_h-1-i, k_w-1-j] dypad[n, o, h + i d_h, w + j d_w],
 
-    as im2col of dy and one GEMM (the same numbers as GEMM + col2im, summed in another
-    order). The result is an NCHW view of channel-last memory, as col2im's is."""
+    that is a forward convolution of dy (im2col of dy into the workspace's "dycols" and one
+    GEMM: the same numbers as GEMM + col2im, summed in another order). Its output size is
+    Ho + d(k-1) - 2p = H. The result is an NCHW view of channel-last memory, as col2im's is."""
     (kh, kw), _, (ph, pw), (dh, dw) = g
-    N, C, H, Wd = x_shape
     Wf = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)        # (C, O, kh, kw), a view
-    flipped = Geometry((kh, kw), (1, 1), (dh * (kh - 1) - ph, dw * (kw - 1) - pw), (dh, dw))
-    dycols = im2col(dy, flipped, (H, Wd), ws, name="dycols")   # (N*H*W, kh*kw*O)
-    dx_rows = dycols @ weight_cols(Wf).T                        # (N*H*W, C)
-    return dx_rows.reshape(N, H, Wd, C).transpose(0, 3, 1, 2)
+    pad = (dh * (kh - 1) - ph, dw * (kw - 1) - pw)
+    dx, _ = conv2d_forward(dy, Wf, None, (1, 1), pad, (dh, dw), keep_cols=False,
+                           where="conv2d_backward", ws=ws, name="dycols")
+    return dx
 
 
 def conv2d_double_backward(a, dy, cache: Conv2dCache, param_grads: bool = True):
