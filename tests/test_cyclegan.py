@@ -9,10 +9,13 @@ import pytest
 import minigan as mg
 from minigan import losses, nn, optim
 from minigan.cli import main
-from minigan.gan.cyclegan import (CycleGANTrainer, ImagePool, patch_discriminator,
+from minigan.gan.checkpoint import read_run
+from minigan.gan.cyclegan import (CycleGANTrainer, ImagePool, Translators, patch_discriminator,
                                   point_discriminator, point_generator, resnet_generator)
+from minigan.gan.ema import EMA
 from minigan.gradcheck import check_gradients
 from minigan.presets import run
+from minigan.presets.cycle import load_translators
 from tests import fakecupy
 from tests.fakecupy import counters, no_sync
 
@@ -109,8 +112,19 @@ def test_image_networks_have_the_papers_shapes():
     G, D = resnet_generator(ngf=4, n_blocks=2), patch_discriminator(ndf=4)
     x = np.zeros((2, 1, 28, 28), np.float32)
     assert G(x).shape == (2, 1, 28, 28)
-    assert D(x).shape == (2, 1, 5, 5)
+    assert D(x).shape == (2, 1, 6, 6)
     assert sum(isinstance(m, nn.Residual) for m in G.modules()) == 2
+    # the depth sets the patch: 13x13 logits of 10x10 pixels, 6x6 of 22x22, 5x5 of 34x34
+    for n_layers, side, field in ((1, 13, 10), (2, 6, 22), (3, 5, 34)):
+        D = patch_discriminator(ndf=4, n_layers=n_layers)
+        assert D(x).shape == (2, 1, side, side)
+        convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
+        reach = 1
+        for conv in reversed(convs):        # the receptive field, from the logit back
+            reach = (reach - 1) * conv.stride[0] + conv.kernel_size[0]
+        assert reach == field and len(convs) == n_layers + 1
+    with pytest.raises(ValueError, match="n_layers"):
+        patch_discriminator(n_layers=0)
 
 
 def test_toy_preset_translates_onto_every_target_mode_and_cycles_back(tmp_path):
@@ -147,6 +161,44 @@ def test_resume_continues_the_pools_and_the_streams(tmp_path):
     resumed = run(None, resume=str(tmp_path / "cut"), progress=False, pictures=False)
     assert resumed["final_d_loss"] == full["final_d_loss"]
     assert resumed["cycle_error_a"] == full["cycle_error_a"]
+
+
+def test_the_generators_weight_average_is_measured_saved_resumed_and_translated(tmp_path):
+    over = {"steps": 30, "ema": 0.9}
+    m = run("cyclegan-toy", out=str(tmp_path / "full"), progress=False, pictures=False,
+            overrides=over)
+    ck = mg.gan.load_checkpoint(str(tmp_path / "full" / "checkpoint.npz"))
+    avg = read_run(ck).ema
+    assert sorted(avg) == sorted([f"G.{k}" for k in ck["models"]["G"]] +
+                                 [f"F.{k}" for k in ck["models"]["F"]])
+    w = next(iter(ck["models"]["G"]))            # G's first weight ("body.0.weight")
+    assert not np.array_equal(avg[f"G.{w}"], ck["models"]["G"][w])
+    # minigan translate uses the averages: G(x) by the averaged weights
+    G, F, _ = load_translators(str(tmp_path / "full"))
+    assert np.array_equal(G.state_dict()[w], avg[f"G.{w}"])
+    assert np.array_equal(F.state_dict()[w], avg[f"F.{w}"])
+    # the measures are of the averages (not of the last weights), and a resumed run
+    # continues the averages to the same numbers
+    raw = run("cyclegan-toy", out=str(tmp_path / "raw"), progress=False, pictures=False,
+              overrides={"steps": 30})
+    assert raw["final_d_loss"] == m["final_d_loss"] and raw["cycle_error_a"] != m["cycle_error_a"]
+    with pytest.raises(mg.gan.TrainingInterrupted):
+        run("cyclegan-toy", out=str(tmp_path / "cut"), progress=False, pictures=False,
+            overrides=over, stop_after=17)
+    resumed = run(None, resume=str(tmp_path / "cut"), progress=False, pictures=False)
+    assert resumed["cycle_error_a"] == m["cycle_error_a"]
+
+
+def test_an_average_of_other_parameters_is_refused():
+    tr = _trainer()
+    with pytest.raises(ValueError, match="Translators"):
+        CycleGANTrainer(tr.G, tr.F, tr.D_A, tr.D_B, tr.g_opt, tr.d_opt, tr.sample_a,
+                        tr.sample_b, ema=EMA(Translators(tr.G, tr.D_A)))
+    ok = CycleGANTrainer(tr.G, tr.F, tr.D_A, tr.D_B, tr.g_opt, tr.d_opt, tr.sample_a,
+                         tr.sample_b, batch_size=4, ema=EMA(Translators(tr.G, tr.F), 0.5))
+    before = [a.copy() for a in ok.ema.shadow]
+    ok.iteration()                          # lr 0: the weights stay, so the averages do too
+    assert all(np.array_equal(a, b) for a, b in zip(before, ok.ema.shadow))
 
 
 # ---------------------------------------------------------------- minigan translate

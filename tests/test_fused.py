@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigan as mg
+from minigan import nn
 from minigan.backend import fused
 from tests import fakecupy
 from tests.fakecupy import cuda_c
@@ -75,6 +76,19 @@ def _col2im_args(rng, shape, dtype):
     return (cols, start, *g, np.zeros((N, H, W, C), dtype))
 
 
+def _reduce_args(rng, shape, dtype, n, same=False):
+    """n inputs for a per-channel reduction over every axis but axis 1 (all axes for shapes
+    of fewer than 2): the first of the full shape, the others full (``same``) or one value
+    per channel broadcast as (1, C, 1, ...); then the keywords {"axis": ...}."""
+    if len(shape) < 2:
+        axis, small = None, shape
+    else:
+        axis = (0,) + tuple(range(2, len(shape)))
+        small = (1, shape[1]) + (1,) * (len(shape) - 2)
+    rest = [_x(rng, shape if same else small, dtype) for _ in range(n - 1)]
+    return (_x(rng, shape, dtype), *rest, {"axis": axis})
+
+
 EXAMPLES = {
     "im2col": _im2col_args,
     "col2im": _col2im_args,
@@ -87,11 +101,13 @@ EXAMPLES = {
     "elu_forward": lambda r, s, d: (_x(r, s, d), 1.3),
     "elu_backward": lambda r, s, d: (_x(r, s, d), _x(r, s, d), 1.3, 1 - 1.3),
     "bce_label_loss_grad": lambda r, s, d: (_x(r, s, d), -1.0, -1.0 / 7),
-    "batchnorm_centre": lambda r, s, d: (_x(r, s, d), _x(r, s[-1:] if s else (), d)),
+    # reductions: the last item holds the call's keywords (the axes)
+    "batchnorm_variance": lambda r, s, d: _reduce_args(r, s, d, 2),
+    "batchnorm_sum_dy_xhat": lambda r, s, d: _reduce_args(r, s, d, 2, same=True),
     "batchnorm_running_stats": lambda r, s, d: (
         _nan(_x(r, s, d)), _pos(r, s, d), 0.9, 0.1, 0.1 * 8 / 7, 1e-5, _x(r, s, d),
         _pos(r, s, d), np.zeros(s, bool), np.zeros(s, d), np.asarray([r.integers(0, 99)])),
-    "batchnorm_normalise": lambda r, s, d: tuple(_x(r, s, d) for _ in range(4)),
+    "batchnorm_normalise": lambda r, s, d: tuple(_x(r, s, d) for _ in range(5)),
     "batchnorm_backward_dx": lambda r, s, d: (_x(r, s, d), _x(r, s, d), _x(r, s, d),
                                               _x(r, s, d), 64, _x(r, s, d), _pos(r, s, d)),
     "adam_step": lambda r, s, d: (_x(r, s, d), 0.5, 0.5, 0.999, 1 - 0.999, 0.03, 1e-8, 2e-4,
@@ -129,22 +145,25 @@ def _assert_same(got, want, device, what):
 
 
 def _run(kernel, args, on_fake: bool, device=fakecupy.NAME):
-    """The kernel's results (and its in-place outputs) as NumPy arrays."""
+    """The kernel's results (and its in-place outputs) as NumPy arrays; a dict as the last
+    argument holds keywords of the call (a reduction's axes)."""
+    kw = args[-1] if args and isinstance(args[-1], dict) else {}
+    args = args[:-1] if kw else args
     if on_fake:
         mg.backend.use(device)
         args = [mg.backend.to_device(a.copy()) if isinstance(a, np.ndarray) else a for a in args]
         try:
             if device == fakecupy.NAME:
                 with fakecupy.counting() as c, fakecupy.no_sync("a fused kernel"):
-                    out = kernel(*args)
+                    out = kernel(*args, **kw)
                 assert c.launches == 1, c.by_op
             else:
-                out = kernel(*args)
+                out = kernel(*args, **kw)
         finally:
             mg.backend.use("numpy")
     else:
         args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        out = kernel(*args)
+        out = kernel(*args, **kw)
     out = out if isinstance(out, tuple) else (out,)
     arrays = [a for a in args if hasattr(a, "dtype") and not np.isscalar(a)]
     return [mg.backend.to_numpy(o) for o in out] + [mg.backend.to_numpy(a) for a in arrays]
@@ -211,6 +230,41 @@ def test_a_kernel_that_does_not_compile_names_its_op():
         fused._registry.pop("test_broken_kernel")
 
 
+def test_batch_norm_trains_in_four_launches_forward_and_three_backward_equal_to_numpy():
+    # mean, variance, running statistics, normalisation; sum(dy), sum(dy xhat), dx
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((8, 3, 4, 4)).astype(np.float32)
+    dy = rng.standard_normal(x.shape).astype(np.float32)
+
+    def step():
+        bn = nn.BatchNorm2d(3)
+        # x in channel-last memory, as a convolution's output is laid out
+        xd = mg.backend.to_device(x).transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
+        dyd = mg.backend.to_device(dy)
+        bn.forward(xd)                       # a warm-up pass allocates the workspace
+        bn.backward(dyd)
+        bn.zero_grad()
+        with fakecupy.counting() as c:
+            y = bn.forward(xd)
+            dx = bn.backward(dyd)
+        arrays = [y, dx, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var]
+        return c, [mg.backend.to_numpy(a) for a in arrays]
+
+    _, want = step()
+    mg.backend.use(fakecupy.NAME)
+    try:
+        c, got = step()
+    finally:
+        mg.backend.use("numpy")
+    kernels = sorted(op for op in c.by_op if op.startswith("kernel:"))
+    assert c.launches == 7 and kernels == [
+        "kernel:minigan_batchnorm_backward_dx", "kernel:minigan_batchnorm_normalise",
+        "kernel:minigan_batchnorm_running_stats", "kernel:minigan_batchnorm_sum_dy_xhat",
+        "kernel:minigan_batchnorm_variance"], c.by_op
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
 # ------------------------------------------------------------ the fake's interpreter itself
 
 def _kernel(ins, outs, body):
@@ -273,6 +327,58 @@ def test_interpreter_writes_outputs_only_where_assigned():
     y = fakecupy.cupy.asarray(np.full(4, 5.0))
     _kernel("T x", "T y", "if (x > 1) y = x")(_dev(np.arange(4.0)), y)
     assert y.get().tolist() == [5.0, 5.0, 2.0, 3.0]
+
+
+def test_the_fakes_reduction_kernel_maps_reduces_and_post_maps_as_cupy_documents():
+    cp = fakecupy.cupy
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3, 5, 2)).astype(np.float32)
+    mu = x.mean(axis=(0, 2, 3), keepdims=True)
+    mean_sq = cp.ReductionKernel("T x, T mu", "T v", "(x - mu) * (x - mu)", "a + b",
+                                 "v = a / (_in_ind.size() / _out_ind.size())", "0", "msq")
+    with fakecupy.counting() as c, fakecupy.no_sync("a reduction kernel"):
+        v = mean_sq(_dev(x), _dev(mu), axis=(0, 2, 3))
+    assert c.launches == 1 and c.by_op["kernel:msq"] == 1
+    np.testing.assert_array_equal(v.get(), ((x - mu) * (x - mu)).sum(axis=(0, 2, 3)) / 40)
+    # out= (and positionally), keepdims, a max from its identity, every axis by default
+    out = cp.zeros(3, dtype=np.float32)
+    assert mean_sq(_dev(x), _dev(mu), axis=(0, 2, 3), out=out) is out
+    np.testing.assert_array_equal(out.get(), v.get())
+    top = cp.ReductionKernel("T x", "T y", "x", "max(a, b)", "y = a", "-1e30", "top")
+    assert top(_dev(x), axis=1, keepdims=True).shape == (4, 1, 5, 2)
+    np.testing.assert_array_equal(top(_dev(x), axis=1).get(), x.max(axis=1))
+    assert top(_dev(x)).get() == x.max()
+    with pytest.raises(NotImplementedError, match="not simulated"):
+        cp.ReductionKernel("T x", "T y", "x", "a * b", "y = a", "1", "prod")
+    with pytest.raises(TypeError, match="wrong number of arguments"):
+        mean_sq(_dev(x))
+    with pytest.raises(TypeError, match="host"):
+        mean_sq(x, _dev(mu))
+    with pytest.raises(ValueError, match="expected float32"):
+        mean_sq(_dev(x), _dev(mu), axis=(0, 2, 3), out=cp.zeros(4, dtype=np.float32))
+
+
+def test_a_reduction_runs_its_twin_on_numpy_and_one_kernel_on_the_device():
+    rng = np.random.default_rng(4)
+    dy, xhat = rng.standard_normal((2, 3, 4, 4)), rng.standard_normal((2, 3, 4, 4))
+    k = fused.kernels()["batchnorm_sum_dy_xhat"]
+    want = (dy * xhat).sum(axis=(0, 2, 3))
+    np.testing.assert_array_equal(k(xhat, dy, axis=(0, 2, 3)), want)
+    mg.backend.use(fakecupy.NAME)
+    try:
+        with fakecupy.counting() as c:
+            got = k(mg.backend.to_device(xhat), mg.backend.to_device(dy), axis=(0, 2, 3))
+        assert c.launches == 1 and c.by_op["kernel:minigan_batchnorm_sum_dy_xhat"] == 1
+        np.testing.assert_array_equal(mg.backend.to_numpy(got), want)
+        was = mg.backend.fusion(False)
+        try:
+            with fakecupy.counting() as c:
+                k(mg.backend.to_device(xhat), mg.backend.to_device(dy), axis=(0, 2, 3))
+            assert not any(op.startswith("kernel:") for op in c.by_op) and c.launches == 2
+        finally:
+            mg.backend.fusion(was)
+    finally:
+        mg.backend.use("numpy")
 
 
 # ------------------------------------------------------------ the convolutions through the kernels

@@ -12,7 +12,7 @@
     mg.backend.current().name   # "numpy"
     mg.backend.xp               # the numpy module
 """
-from .fused import Elementwise, KernelCompileError, fusion
+from .fused import Elementwise, KernelCompileError, Reduction, fusion
 from .gpu import INSTALL_HINT, TOOLKIT_HINT, gpu_available, gpu_problem, info, probe
 from .host_memory import keep_freed_host_memory
 from .rng import RNG, default_rng, seed
@@ -26,7 +26,7 @@ __all__ = [
     "gpu_problem", "to_numpy", "to_device", "array_module", "backend_of",
     "check_same_backend", "sync", "RNG", "seed", "default_rng", "info",
     "keep_freed_host_memory", "ENV_VAR", "INSTALL_HINT", "TOOLKIT_HINT",
-    "Elementwise", "KernelCompileError", "fusion",
+    "Elementwise", "KernelCompileError", "Reduction", "fusion",
 ]
 
 

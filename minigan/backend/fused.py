@@ -1,4 +1,4 @@
-"""Fused element-wise kernels: one CUDA kernel on CuPy, the NumPy expression it replaces elsewhere.
+"""Fused kernels: one CUDA kernel on CuPy, the NumPy expression it replaces elsewhere.
 
 A GPU step of a small GAN is bound by kernel launches (each costs CuPy 15-25 us of
 host time, whatever its size), and a chain such as LeakyReLU's backward
@@ -16,6 +16,9 @@ host time, whatever its size), and a chain such as LeakyReLU's backward
 - On CuPy (and the tests' fake CuPy) it launches ``cupy.ElementwiseKernel(in_params,
   out_params, body, name)`` once; CuPy compiles it with NVRTC on first use for each
   dtype and caches it. The fake executes the body itself (tests/fakecupy/cuda_c.py).
+- A :class:`Reduction` is the same for a map-then-reduce, such as batch norm's
+  ``sum((x - mu)^2)`` over all axes but the channel: CuPy's ``ReductionKernel``, one
+  launch where the array operations are a subtraction, a square and a sum.
 - ``fusion(False)`` (or ``MINIGAN_FUSION=0``) makes CuPy run the twin too, op by op:
   the way to tell whether a difference comes from a kernel.
 
@@ -53,8 +56,32 @@ def fusion(enabled: bool | None = None) -> bool:
 
 
 def kernels() -> dict:
-    """Every fused kernel defined so far: name -> :class:`Elementwise`."""
+    """Every fused kernel defined so far: name -> :class:`Elementwise` or :class:`Reduction`."""
     return dict(_registry)
+
+
+def runs_kernels(xp) -> bool:
+    """Whether a fused op launches its kernel on array module ``xp`` (a GPU's, fusion on),
+    rather than calling its NumPy twin."""
+    return xp is not numpy and _state["on"]
+
+
+def _register(name: str, kernel) -> None:
+    if name in _registry:
+        raise ValueError(f"fused kernel {name!r} is defined twice")
+    _registry[name] = kernel
+
+
+def _launch(name: str, kernel, args, kwargs):
+    """``kernel(*args, **kwargs)``, a compile failure reported as the op's."""
+    try:
+        return kernel(*args, **kwargs)
+    except Exception as exc:
+        if type(exc).__name__ == "CompileException":
+            raise KernelCompileError(
+                f"fused kernel {name!r} did not compile ({exc}); run with "
+                f"{ENV_VAR}=0 to use the unfused array operations instead") from exc
+        raise
 
 
 class Elementwise:
@@ -69,15 +96,13 @@ class Elementwise:
 
     def __init__(self, name: str, in_params: str, out_params: str, body: str, twin,
                  like: str | None = None):
-        if name in _registry:
-            raise ValueError(f"fused kernel {name!r} is defined twice")
         self.name, self.in_params, self.out_params, self.body = name, in_params, out_params, body
         self.twin = twin
         self.ins, self.outs = _params(in_params), _params(out_params)
         self.n_in = len(self.ins)
         self.like = None if like is None else [name for _, _, name in self.ins].index(like)
         self._kernels: dict = {}            # id(array module) -> its ElementwiseKernel
-        _registry[name] = self
+        _register(name, self)
 
     def __repr__(self):
         return f"Elementwise({self.name!r}: {self.in_params} -> {self.out_params})"
@@ -86,7 +111,7 @@ class Elementwise:
         """Run on ``args`` (inputs, then optionally the outputs to write in place).
         Keyword arguments go to the twin alone (e.g. a work array the NumPy path reuses)."""
         xp = _module_of(args)
-        if xp is numpy or not _state["on"]:
+        if not runs_kernels(xp):
             return self.twin(xp, *args, **twin_only)
         kernel = self._kernels.get(id(xp))
         if kernel is None:
@@ -95,14 +120,7 @@ class Elementwise:
             self._kernels[id(xp)] = kernel
         if len(args) == self.n_in:
             args = args + self._outputs(xp, args)
-        try:
-            return kernel(*args)
-        except Exception as exc:
-            if type(exc).__name__ == "CompileException":
-                raise KernelCompileError(
-                    f"fused kernel {self.name!r} did not compile ({exc}); run with "
-                    f"{ENV_VAR}=0 to use the unfused array operations instead") from exc
-            raise
+        return _launch(self.name, kernel, args, {})
 
     def _outputs(self, xp, args):
         """The outputs, allocated in the memory order of the first argument of the full
@@ -124,6 +142,54 @@ class Elementwise:
             outs.append(xp.empty_like(like, dtype=dtype) if like is not None
                         else xp.empty(shape, dtype=dtype))
         return tuple(outs)
+
+
+class Reduction:
+    """One reduction kernel and its NumPy twin: CuPy's ``ReductionKernel``.
+
+        sum_dy_xhat = Reduction(
+            "sum_product", "T xhat, T dy", "T s",
+            "dy * xhat", "a + b", "s = a", "0",        # map, reduce, post-map, identity
+            lambda xp, xhat, dy, axis=None, out=None: ...)   # the NumPy twin
+        dgamma = sum_dy_xhat(xhat, dy, axis=(0, 2, 3))
+
+    On CuPy (fusion on) one kernel maps every element of the broadcast inputs, reduces the
+    mapped values over ``axis`` with ``reduce`` (``a`` and ``b`` two partial results)
+    starting from ``identity``, and writes each output element by ``post`` (``a`` the
+    reduced value; ``_in_ind.size() / _out_ind.size()`` the number of values each output
+    reduced). Elsewhere the twin runs: ``twin(xp, *inputs, axis=, out=, **twin_only)``.
+    ``out``: the array to write the (one) output into.
+
+    The twin sums as NumPy does, in the memory order of its intermediate array; the fake
+    CuPy sums the mapped values laid out as the first full-shape input. So the first input
+    is the one whose memory order the twin's intermediate follows, and on the fake the two
+    are bit-identical. A GPU's tree reduction sums in another order: there they agree to
+    rounding.
+    """
+
+    def __init__(self, name: str, in_params: str, out_params: str, map_expr: str,
+                 reduce_expr: str, post_map_expr: str, identity: str, twin):
+        self.name, self.in_params, self.out_params = name, in_params, out_params
+        self.map_expr, self.reduce_expr, self.post_map_expr = map_expr, reduce_expr, post_map_expr
+        self.identity, self.twin = identity, twin
+        self._kernels: dict = {}            # id(array module) -> its ReductionKernel
+        _register(name, self)
+
+    def __repr__(self):
+        return f"Reduction({self.name!r}: {self.in_params} -> {self.out_params})"
+
+    def __call__(self, *args, axis=None, out=None, **twin_only):
+        xp = _module_of(args)
+        if not runs_kernels(xp):
+            return self.twin(xp, *args, axis=axis, out=out, **twin_only)
+        kernel = self._kernels.get(id(xp))
+        if kernel is None:
+            kernel = xp.ReductionKernel(self.in_params, self.out_params, self.map_expr,
+                                        self.reduce_expr, self.post_map_expr, self.identity,
+                                        "minigan_" + self.name)
+            self._kernels[id(xp)] = kernel
+        kw = {"axis": axis} if out is None else {"axis": axis, "out": out}
+        return _launch(self.name, kernel, args, kw)
 
 
 # the fixed parameter types the kernels use (any other word is a type placeholder)

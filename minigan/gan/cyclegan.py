@@ -25,6 +25,7 @@ from .. import backend as B
 from .. import losses, nn
 from ..checks import integer, real
 from ..nn import Module, frozen
+from ..nn.tree import Tree
 from ..optim import Optimizer
 from .diagnostics import grad_norm
 from .loop import TrainingLoop
@@ -57,16 +58,31 @@ def resnet_generator(channels: int = 1, ngf: int = 16, n_blocks: int = 3) -> nn.
     return nn.init.dcgan_init_(nn.Sequential(*layers))   # the paper's N(0, 0.02^2)
 
 
-def patch_discriminator(channels: int = 1, ndf: int = 32) -> nn.Sequential:
-    """The PatchGAN discriminator for 28x28 images: 4x4 convs 28 -> 14 -> 7 -> 6 -> 5, instance
-    norm after all but the first, LeakyReLU(0.2); one logit per 5x5 patch position, each
-    judging a receptive field of 34x34 pixels (padding included), shape (N, 1, 5, 5)."""
-    return nn.init.dcgan_init_(nn.Sequential(
-        nn.Conv2d(channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-        nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1), nn.InstanceNorm2d(2 * ndf), nn.LeakyReLU(0.2),
-        nn.Conv2d(2 * ndf, 4 * ndf, 4, stride=1, padding=1), nn.InstanceNorm2d(4 * ndf),
-        nn.LeakyReLU(0.2),
-        nn.Conv2d(4 * ndf, 1, 4, stride=1, padding=1)))
+def patch_discriminator(channels: int = 1, ndf: int = 32, n_layers: int = 2) -> nn.Sequential:
+    """The PatchGAN discriminator for 28x28 images (pix2pix's NLayerDiscriminator, scaled):
+    ``n_layers`` 4x4 convs, the first two of stride 2 (28 -> 14 -> 7), any further ones of
+    stride 1 (7 -> 6 -> ...), the width doubling each time, instance norm after all but the
+    first, LeakyReLU(0.2); then a 4x4 conv of stride 1 to one logit per patch position.
+
+    | n_layers | logits | receptive field |
+    |---|---|---|
+    | 1 | (N, 1, 13, 13) | 10x10 |
+    | 2 (default) | (N, 1, 6, 6) | 22x22 |
+    | 3 | (N, 1, 5, 5) | 34x34 (padding included: the whole digit) |
+
+    The paper's 70x70 patches on 256x256 images judge texture and stroke, not the whole
+    object; at 28x28 three layers see the whole digit and push G to redraw its shape towards
+    the other domain's, two judge stroke-sized patches and keep more digits' classes
+    (docs/results.md)."""
+    n_layers = integer("patch_discriminator", "n_layers", n_layers, minimum=1)
+    layers = [nn.Conv2d(channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+    c = ndf
+    for k in range(1, n_layers):
+        layers += [nn.Conv2d(c, 2 * c, 4, stride=2 if k < 2 else 1, padding=1),
+                   nn.InstanceNorm2d(2 * c), nn.LeakyReLU(0.2)]
+        c *= 2
+    layers.append(nn.Conv2d(c, 1, 4, stride=1, padding=1))
+    return nn.init.dcgan_init_(nn.Sequential(*layers))
 
 
 def point_generator(dim: int = 2, hidden: int = 64) -> nn.Residual:
@@ -80,6 +96,15 @@ def point_generator(dim: int = 2, hidden: int = 64) -> nn.Residual:
 def point_discriminator(dim: int = 2, hidden: int = 64) -> nn.Sequential:
     return nn.Sequential(nn.Linear(dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden),
                          nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+
+
+class Translators(Tree):
+    """G and F side by side, for what treats them as one: their weight average (an
+    :class:`~minigan.gan.ema.EMA` of this tree, parameters named "G.<name>" and "F.<name>")."""
+
+    def __init__(self, G: Module, F: Module):
+        super().__init__()
+        self.G, self.F = G, F
 
 
 # ---------------------------------------------------------------- the image pool
@@ -138,6 +163,8 @@ class CycleGANTrainer(TrainingLoop):
     lambda_cycle, lambda_identity -> the weights of the cycle loss and of the identity
                                loss (the latter relative to lambda_cycle, as in the paper)
     pool_size                -> fakes kept for the discriminators (0: none)
+    ema                      -> an EMA of both generators (over ``Translators(G, F)``),
+                               updated after every generator step, saved with checkpoints
     The rest as GANTrainer (checkpoints, state, flushes; minigan/gan/loop.py).
     """
 
@@ -146,7 +173,8 @@ class CycleGANTrainer(TrainingLoop):
                  lambda_cycle: float = 10.0, lambda_identity: float = 0.5, pool_size: int = 50,
                  pool_rng=None, checkpoint_path: str | None = None, checkpoint_every: int = 0,
                  meta: dict | None = None, check_every: int = 100, flush_seconds: float = 1.0,
-                 grad_norms: bool = True, state: dict | None = None, log: Callable | None = None):
+                 grad_norms: bool = True, state: dict | None = None, log: Callable | None = None,
+                 ema=None):
         where = "CycleGANTrainer"
         for name, m in (("G", G), ("F", F), ("D_A", D_A), ("D_B", D_B)):
             if not isinstance(m, Module):
@@ -166,8 +194,12 @@ class CycleGANTrainer(TrainingLoop):
         rng = pool_rng if pool_rng is not None else B.default_rng()
         self.pool_a, self.pool_b = ImagePool(pool_size, rng), ImagePool(pool_size, rng)
         self.objective = LeastSquares()     # the GAN loss of both pairs (for the diagnostics)
+        if ema is not None and {id(p) for p in ema.model.parameters()} != \
+                {id(p) for p in G.parameters() + F.parameters()}:
+            raise ValueError(f"{where}: ema must average G's and F's parameters (an EMA of "
+                             f"Translators(G, F)), not another model's")
         self._init_loop(where, checkpoint_path, checkpoint_every, meta, check_every,
-                        flush_seconds, grad_norms, state, None, log)
+                        flush_seconds, grad_norms, state, ema, log)
 
     # the checkpoint holds four models and two optimizers (minigan/gan/checkpoint.py)
     def checkpoint_models(self):
@@ -229,6 +261,8 @@ class CycleGANTrainer(TrainingLoop):
             idt = self._identity(self.G, b, lam_idt) + self._identity(self.F, a, lam_idt)
             row["identity"] = 0.5 * idt
         self.g_opt.step()
+        if self.ema is not None:
+            self.ema.update()
         if self.grad_norms:
             row["g_grad_norm"] = _norm(self.g_opt, self.G, self.F)
         return row, fake_b, fake_a
@@ -277,5 +311,5 @@ def translate(gen: Module, x, batch: int = 500):
     return xp.concatenate(outs, axis=0)
 
 
-__all__ = ["CycleGANTrainer", "ImagePool", "resnet_generator", "patch_discriminator",
-           "point_generator", "point_discriminator", "translate"]
+__all__ = ["CycleGANTrainer", "ImagePool", "Translators", "resnet_generator",
+           "patch_discriminator", "point_generator", "point_discriminator", "translate"]

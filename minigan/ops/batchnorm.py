@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend as B
-from ..backend.fused import Elementwise
+from ..backend.fused import Elementwise, Reduction, runs_kernels
 from .workspace import scratch_like
 
 
@@ -65,9 +65,11 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
             raise ValueError(f"batchnorm: expected more than 1 value per channel when training, "
                              f"got input of shape {tuple(x.shape)}")
         mu = x.mean(axis=axes)
-        xc, sq = _centre(x, mu.reshape(shape), scratch_like(ws, "xhat", x),
-                         scratch_like(ws, "sq", x))
-        var = sq.mean(axis=axes)                   # biased: this is what normalises
+        # biased: this is what normalises. On NumPy x - mu is kept (in xhat's buffer) for the
+        # normalisation; a GPU's one kernel maps and sums without storing it.
+        xc = None if runs_kernels(xp) else scratch_like(ws, "xhat", x)
+        var = _variance(x, mu.reshape(shape), axis=axes, centred=xc,
+                        squares=None if xc is None else scratch_like(ws, "sq", x))
         factor = momentum if momentum is not None else 1.0 / (num_batches_tracked + 1)
         finite = xp.empty(running_mean.shape, dtype=bool)
         inv_std = xp.empty_like(var)
@@ -80,26 +82,33 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
                  counter.reshape(1))        # (a 1-element view: raw indexing as CuPy's CArray
                                             # is sure to take it)
     else:
-        xc = xp.subtract(x, running_mean.reshape(shape), out=scratch_like(ws, "xhat", x))
+        mu, xc = running_mean, None
         inv_std = 1.0 / xp.sqrt(running_var + eps)
         finite = None
-    # xc is this op's own array: normalised in place into xhat
-    xhat, y = _normalise(xc, inv_std.reshape(shape), gamma.reshape(shape), beta.reshape(shape),
-                         xc, xp.empty_like(xc))     # y in x's memory order, as NumPy's ufuncs give
+    # y in x's memory order, as NumPy's ufuncs give; xhat in the workspace (in place over
+    # x - mu where the NumPy path has it)
+    xhat = xc if xc is not None else scratch_like(ws, "xhat", x)
+    xhat, y = _normalise(x, mu.reshape(shape), inv_std.reshape(shape), gamma.reshape(shape),
+                         beta.reshape(shape), xhat, xp.empty_like(xhat), centred=xc)
     return y, BatchNormCache(xhat, gamma, inv_std, training, finite)
 
 
-def _centre_twin(xp, x, mu, xc=None, sq=None):
-    xc = xp.subtract(x, mu, out=xc)
-    sq = xp.multiply(xc, xc, out=sq)
-    return xc, sq
+def _variance_twin(xp, x, mu, axis=None, out=None, centred=None, squares=None):
+    """mean((x - mu)^2) over ``axis``; ``centred`` / ``squares``: arrays to keep x - mu and
+    its squares in (the normalisation reuses x - mu)."""
+    xc = xp.subtract(x, mu, out=centred)
+    sq = xp.multiply(xc, xc, out=squares)
+    var = sq.sum(axis=axis, out=out)
+    var /= sq.size // var.size                 # float / integer count, as the kernel divides
+    return var
 
 
-_centre = Elementwise(
-    "batchnorm_centre", "T x, T mu", "T xc, T sq",
-    """xc = x - mu;
-       sq = xc * xc;""",
-    _centre_twin)
+# Per channel: the mean of (x - mu)^2 over the other axes, with no (x - mu) array written.
+# _in_ind.size() / _out_ind.size() is the number of values per channel, m.
+_variance = Reduction(
+    "batchnorm_variance", "T x, T mu", "T var",
+    "(x - mu) * (x - mu)", "a + b", "var = a / (_in_ind.size() / _out_ind.size())", "0",
+    _variance_twin)
 
 
 def _running_twin(xp, mu, var, keep, factor, unbiased_factor, eps, running_mean, running_var,
@@ -135,7 +144,9 @@ _running = Elementwise(
     _running_twin)
 
 
-def _normalise_twin(xp, xc, inv_std, gamma, beta, xhat=None, y=None):
+def _normalise_twin(xp, x, mu, inv_std, gamma, beta, xhat=None, y=None, centred=None):
+    """``centred``: x - mu where the caller has it already (then xhat may be that array)."""
+    xc = centred if centred is not None else xp.subtract(x, mu, out=xhat)
     xhat = xp.multiply(xc, inv_std, out=xhat)
     y = xp.multiply(xhat, gamma, out=y)
     y += beta
@@ -143,8 +154,8 @@ def _normalise_twin(xp, xc, inv_std, gamma, beta, xhat=None, y=None):
 
 
 _normalise = Elementwise(
-    "batchnorm_normalise", "T xc, T inv_std, T gamma, T beta", "T xhat, T y",
-    """xhat = xc * inv_std;
+    "batchnorm_normalise", "T x, T mu, T inv_std, T gamma, T beta", "T xhat, T y",
+    """xhat = (x - mu) * inv_std;
        y = xhat * gamma + beta;""",
     _normalise_twin)
 
@@ -170,13 +181,24 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None, dgamma_out=
     xp = B.array_module(dy)
     # (written into dgamma_out / dbeta_out when given: a parameter's zeroed gradient)
     dbeta = dy.sum(axis=axes, out=dbeta_out)
-    dgamma = xp.multiply(dy, xhat, out=scratch_like(ws, "dy_xhat", xhat)).sum(axis=axes,
-                                                                              out=dgamma_out)
+    dgamma = _sum_product(xhat, dy, axis=axes, out=dgamma_out,
+                          work=None if runs_kernels(xp) else scratch_like(ws, "dy_xhat", xhat))
     dx = _backward_dx(dy, xhat, dgamma.reshape(shape), dbeta.reshape(shape), m,
                       gamma.reshape(shape), inv_std.reshape(shape))
     if not param_grads:
         return dx, None, None
     return dx, dgamma, dbeta
+
+
+def _sum_product_twin(xp, xhat, dy, axis=None, out=None, work=None):
+    return xp.multiply(dy, xhat, out=work).sum(axis=axis, out=out)
+
+
+# sum(dy xhat) per channel (dgamma) in one kernel, no product array written. xhat comes
+# first: the twin's product is laid out as xhat (its workspace array), and the fake sums
+# the mapped values laid out as the first input, so the two sum in one order.
+_sum_product = Reduction("batchnorm_sum_dy_xhat", "T xhat, T dy", "T dgamma", "dy * xhat",
+                         "a + b", "dgamma = a", "0", _sum_product_twin)
 
 
 def _backward_dx_twin(xp, dy, xhat, dgamma, dbeta, m, gamma, inv_std):

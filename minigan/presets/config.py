@@ -44,6 +44,7 @@ class Config:
     pack: int = 1                   # PacGAN: D judges this many samples at once
     lr_decay: bool = False          # linear decay of both learning rates to 0
     ema: float = 0.0                # > 0: evaluate and sample G's exponential moving average
+                                    # (a CycleGAN's: G's and F's)
     latent_dim: int = 100
     noise: str = "normal"           # normal or uniform latent codes
     hidden: int = 128               # MLP width
@@ -214,7 +215,7 @@ PRESETS = {c.preset: c for c in (
     Config("cyclegan-digits", "CycleGAN: scikit-learn's digits (upsampled to 28x28) <-> MNIST "
            "digits, unpaired", "digits28", "cyclegan28", objective="lsgan", data_b="mnist",
            steps=2000, batch_size=8, optimizer="adam", lr=2e-4, beta1=0.5, beta2=0.999, n_critic=1,
-           lr_decay=True, eval_samples=1000, tuned_for="lsgan"),
+           lr_decay=True, ema=0.999, eval_samples=1000, tuned_for="lsgan"),
     Config("cyclegan-toy", "CycleGAN on points: 8 Gaussians on a ring <-> 8 on a square", "ring8",
            "cyclegan-points", objective="lsgan", data_b="square8", steps=6000, batch_size=256,
            optimizer="adam", lr=1e-3, beta1=0.5, beta2=0.999, n_critic=1, lr_decay=True, hidden=64,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy
@@ -23,8 +24,9 @@ from .. import backend as B
 from .. import metrics, viz
 from ..data import registry
 from ..data.evaluation import Real
-from ..gan.cyclegan import (CycleGANTrainer, patch_discriminator, point_discriminator,
-                            point_generator, resnet_generator, translate)
+from ..gan.cyclegan import (CycleGANTrainer, Translators, patch_discriminator,
+                            point_discriminator, point_generator, resnet_generator, translate)
+from ..gan.ema import EMA
 from .build import load, make_optimizer
 from .config import Config
 from .runner import ConfigError, checkpoint_in, run_record, train_to_end
@@ -92,7 +94,8 @@ def build_cycle(cfg: Config, out: str | None) -> CycleExperiment:
         pool_size=cfg.pool_size, pool_rng=pool_rng,
         checkpoint_path=None if out is None else os.path.join(out, "checkpoint.npz"),
         checkpoint_every=cfg.checkpoint_every,
-        meta={"preset": cfg.preset, "config": cfg.as_dict()}, state=state)
+        meta={"preset": cfg.preset, "config": cfg.as_dict()}, state=state,
+        ema=EMA(Translators(G, F), cfg.ema) if cfg.ema > 0 else None)
     return CycleExperiment(cfg, tr, a, b, real_a, real_b, held_a, held_b)
 
 
@@ -119,8 +122,20 @@ def _translate_host(gen, x):
     return B.to_numpy(translate(gen, B.to_device(numpy.ascontiguousarray(x))))
 
 
+def averaged(exp: CycleExperiment):
+    """A block in which G and F hold their weight averages (when the run keeps them)."""
+    ema = exp.trainer.ema
+    return ema.applied() if ema is not None else nullcontext()
+
+
 def evaluate_cycle(exp: CycleExperiment, seed: int = 13) -> dict:
-    """The measures of docs/results.md for a trained CycleGAN (host floats)."""
+    """The measures of docs/results.md for a trained CycleGAN (host floats), of the
+    generators' weight averages when the run keeps them."""
+    with averaged(exp):
+        return _measures(exp, seed)
+
+
+def _measures(exp: CycleExperiment, seed: int) -> dict:
     tr, cfg = exp.trainer, exp.cfg
     if exp.a.kind == "toy":
         n = cfg.eval_samples
@@ -155,7 +170,12 @@ def evaluate_cycle(exp: CycleExperiment, seed: int = 13) -> dict:
 def draw_translation(exp: CycleExperiment, path: str, n: int = 8, seed: int = 7,
                      title: str | None = None) -> str:
     """translation.png: rows A, G(A), F(G(A)), B, F(B), G(F(B)) for images; for points the
-    two domains, G(a) and an arrow from each a to G(a)."""
+    two domains, G(a) and an arrow from each a to G(a). By the weight averages where kept."""
+    with averaged(exp):
+        return _draw(exp, path, n, seed, title)
+
+
+def _draw(exp, path, n, seed, title):
     tr, cfg = exp.trainer, exp.cfg
     title = title or f"{cfg.preset}, step {tr.step}"
     if exp.a.kind == "toy":
@@ -205,7 +225,7 @@ def run_cycle(cfg: Config, ck_path: str | None, out: str, progress: bool = True,
 
 def load_translators(checkpoint):
     """(G, F, Config) from a CycleGAN run's checkpoint (a file or its run folder)."""
-    from ..gan.checkpoint import CheckpointError, load_checkpoint
+    from ..gan.checkpoint import CheckpointError, load_checkpoint, load_ema
     path = checkpoint_in(checkpoint)
     ck = load_checkpoint(path)
     if "config" not in ck["meta"]:
@@ -220,6 +240,7 @@ def load_translators(checkpoint):
     try:
         G.load_state_dict(ck["models"]["G"])
         F.load_state_dict(ck["models"]["F"])
+        load_ema(Translators(G, F), ck)         # the weight averages, where the run kept them
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(path, f"its generators do not fit preset {cfg.preset!r}: {exc}") from None
     return G, F, cfg
@@ -292,6 +313,6 @@ def _read_input(path, ds):
     return x.astype(numpy.float32)
 
 
-__all__ = ["load_translators", "translate_checkpoint", "run_cycle", "CycleExperiment",
+__all__ = ["averaged", "load_translators", "translate_checkpoint", "run_cycle", "CycleExperiment",
            "build_cycle", "build_cycle_models", "evaluate_cycle", "draw_translation", "inputs",
            "split"]

@@ -20,7 +20,8 @@ real CuPy draws XORWOW), so that no test passes only because the device draws
 NumPy's numbers; ``MINIGAN_FAKECUPY_STREAM=numpy`` or ``namespace.set_stream("numpy")``
 (the tests' ``numpys_stream`` fixture) makes it NumPy's PCG64, and then, on the fake
 with NumPy's stream, a seeded run draws what the NumPy run draws and ends
-bit-identical. ``ElementwiseKernel`` executes its CUDA body (kernels.py, cuda_c.py).
+bit-identical. ``ElementwiseKernel`` executes its CUDA body and ``ReductionKernel`` its map,
+reduce and post-map expressions (kernels.py, cuda_c.py).
 
     from tests import fakecupy
     fakecupy.install()                  # registers the "fakecupy" backend with minigan

@@ -13,7 +13,8 @@ The C is the subset kernel bodies need, with C's own rules:
   assignments (``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``++``, ``--``), ``if``/``else``, ``for``;
 - expressions: arithmetic, comparisons, ``&&``, ``||``, ``!``, ``?:``, casts ``(float)x``,
   calls of CUDA's math functions (``exp``, ``log1p``, ``tanh``, ``sqrt``, ``max``, ...),
-  raw-array reads and writes ``x[k]``, ``x.size()``, ``_ind.size()``, the lane index ``i``;
+  raw-array reads and writes ``x[k]``, ``x.size()``, ``_ind.size()`` (a reduction's
+  ``_in_ind.size()`` and ``_out_ind.size()``), the lane index ``i``;
 - types: the usual arithmetic conversions (``x * 0.2`` is a double, ``x * 0.2f`` a
   float), integer division and ``%`` truncating towards zero, casts truncating.
 
@@ -372,6 +373,7 @@ class Lanes:
         self.scopes: list = [{}]           # name -> [dtype, value] ; values (n,) or 0-d
         self.raw: dict = {}
         self.written: dict = {}            # name -> lanes that assigned it (outputs' write-back)
+        self.sizes = {"_ind": n}            # the index objects whose .size() a body may ask
 
     # variables
     def lookup(self, name):
@@ -476,8 +478,8 @@ class Lanes:
         return self.read(e[1], self.eval(e[2], mask), mask)
 
     def e_size(self, e, mask):
-        if e[1] == "_ind":
-            return numpy.asarray(numpy.int64(self.n))
+        if e[1] in self.sizes:
+            return numpy.asarray(numpy.int64(self.sizes[e[1]]))
         if e[1] not in self.raw:
             raise CompileError(f"{self.where}: {e[1]!r}.size(): not a raw array")
         return numpy.asarray(numpy.int64(self.raw[e[1]].flat.size))

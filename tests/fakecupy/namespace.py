@@ -17,7 +17,7 @@ import numpy
 
 from . import snapshot
 from .devarray import call, check_dtype, counters, ndarray, new, unwrap, wrap
-from .kernels import CompileException, ElementwiseKernel
+from .kernels import CompileException, ElementwiseKernel, ReductionKernel
 
 # Creation functions that allocate without writing: no kernel runs.
 _NO_LAUNCH = {"empty", "empty_like"}
@@ -348,6 +348,7 @@ _fill(cupy, "cupy", numpy, {
     "ascontiguousarray": ascontiguousarray, "asnumpy": asnumpy,
     "get_array_module": get_array_module, "random": random, "linalg": linalg, "lib": lib,
     "cuda": cuda, "ElementwiseKernel": ElementwiseKernel,
+    "ReductionKernel": ReductionKernel,
 })
 cupy.__version__ = snapshot.version() + "+fake"
 
