@@ -74,7 +74,8 @@ TRAIN_FLAGS = {"objective": "objective", "batch_size": "batch_size", "lr": "lr",
                "n_critic": "n_critic", "clip_value": "clip_value", "sample_every": "sample_every",
                "checkpoint_every": "checkpoint_every", "lambda_gp": "lambda_gp", "pack": "pack",
                "r1_gamma": "r1_gamma", "lambda_cycle": "lambda_cycle",
-               "lambda_identity": "lambda_identity", "pool_size": "pool_size"}
+               "lambda_identity": "lambda_identity", "pool_size": "pool_size",
+               "patch_layers": "patch_layers"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CycleGAN: the identity loss's weight relative to --lambda-cycle")
     t.add_argument("--pool-size", type=_int_at_least(0, "a non-negative integer"),
                    help="CycleGAN: past fakes kept for the discriminators (default 50)")
+    t.add_argument("--patch-layers", type=_positive_int,
+                   help="CycleGAN on images: the patch discriminator's conv layers (default 2: "
+                        "22x22-pixel patches; 3: 34x34)")
     t.add_argument("--conditional", action="store_true",
                    help="class labels into G and D (data sets with labels: the digits)")
     t.add_argument("--spectral-norm", action="store_true",

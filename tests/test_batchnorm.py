@@ -265,6 +265,20 @@ def test_a_nan_batch_does_not_poison_the_running_statistics(backend_name):
         assert any("not finite in channels [1]" in str(m.message) for m in w)
 
 
+def test_float16_variance_is_summed_wide_enough_for_a_large_batch(backend_name):
+    # 65,536 values per channel of variance 4: their sum of squares overflows float16's
+    # 65504, so it is summed in float32 (as NumPy's and CuPy's means of half arrays are)
+    x = (np.random.default_rng(1).standard_normal((64, 2, 32, 32)) * 2).astype(np.float16)
+    bn = nn.BatchNorm2d(2).astype(np.float16)
+    y = mg.backend.to_numpy(bn(mg.backend.to_device(x))).astype(np.float64)
+    m = x.size // 2
+    var = x.astype(np.float64).var(axis=(0, 2, 3))
+    assert np.isfinite(y).all()
+    np.testing.assert_allclose(mg.backend.to_numpy(bn.running_var).astype(np.float64),
+                               0.9 + 0.1 * var * m / (m - 1), rtol=2e-3)
+    np.testing.assert_allclose(y.std(axis=(0, 2, 3)), 1.0, atol=1e-2)
+
+
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_the_batch_counter_counts_on_the_device_inside_the_running_stats_kernel(momentum, rng):
     # the counter is incremented by the running statistics' kernel (lane 0), not by a

@@ -189,16 +189,35 @@ def test_the_generators_weight_average_is_measured_saved_resumed_and_translated(
     assert resumed["cycle_error_a"] == m["cycle_error_a"]
 
 
+def test_checkpoints_from_before_patch_layers_rebuild_their_three_layer_discriminator():
+    from minigan.presets.config import PRESETS, Config
+    from minigan.presets.cycle import build_cycle_models
+    old = PRESETS["cyclegan-digits"].as_dict()
+    del old["patch_layers"]                 # a config saved before the field existed
+    assert Config.from_dict(old).patch_layers == 3
+    assert Config.from_dict(PRESETS["cyclegan-digits"].as_dict()).patch_layers == 2
+    x = np.zeros((1, 1, 28, 28), np.float32)
+    for cfg, side in ((Config.from_dict(old), 5), (PRESETS["cyclegan-digits"], 6)):
+        _, _, D_A, D_B = build_cycle_models(cfg)
+        assert D_A(x).shape == D_B(x).shape == (1, 1, side, side)
+
+
 def test_an_average_of_other_parameters_is_refused():
     tr = _trainer()
     with pytest.raises(ValueError, match="Translators"):
         CycleGANTrainer(tr.G, tr.F, tr.D_A, tr.D_B, tr.g_opt, tr.d_opt, tr.sample_a,
                         tr.sample_b, ema=EMA(Translators(tr.G, tr.D_A)))
-    ok = CycleGANTrainer(tr.G, tr.F, tr.D_A, tr.D_B, tr.g_opt, tr.d_opt, tr.sample_a,
-                         tr.sample_b, batch_size=4, ema=EMA(Translators(tr.G, tr.F), 0.5))
-    before = [a.copy() for a in ok.ema.shadow]
-    ok.iteration()                          # lr 0: the weights stay, so the averages do too
-    assert all(np.array_equal(a, b) for a, b in zip(before, ok.ema.shadow))
+    g_opt = optim.SGD(tr.G.parameters() + tr.F.parameters(), lr=0.1)
+    ok = CycleGANTrainer(tr.G, tr.F, tr.D_A, tr.D_B, g_opt, tr.d_opt, tr.sample_a,
+                         tr.sample_b, batch_size=4, ema=EMA(Translators(tr.G, tr.F), 0.75))
+    params = tr.G.parameters() + tr.F.parameters()
+    for _ in range(2):                      # each generator step moves the average by 1/4
+        before = [p.data.copy() for p in params]
+        avg = [a.copy() for a in ok.ema.shadow]
+        ok.iteration()
+        for a, p, b, old in zip(ok.ema.shadow, params, before, avg):
+            assert not np.array_equal(p.data, b)                # the weights moved
+            np.testing.assert_allclose(a, 0.75 * old + 0.25 * p.data, rtol=1e-12, atol=1e-15)
 
 
 # ---------------------------------------------------------------- minigan translate

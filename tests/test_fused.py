@@ -341,15 +341,22 @@ def test_the_fakes_reduction_kernel_maps_reduces_and_post_maps_as_cupy_documents
     assert c.launches == 1 and c.by_op["kernel:msq"] == 1
     np.testing.assert_array_equal(v.get(), ((x - mu) * (x - mu)).sum(axis=(0, 2, 3)) / 40)
     # out= (and positionally), keepdims, a max from its identity, every axis by default
-    out = cp.zeros(3, dtype=np.float32)
+    out, after = cp.zeros(3, dtype=np.float32), cp.zeros(3, dtype=np.float32)
     assert mean_sq(_dev(x), _dev(mu), axis=(0, 2, 3), out=out) is out
+    assert mean_sq(_dev(x), _dev(mu), after, axis=(0, 2, 3)) is after
     np.testing.assert_array_equal(out.get(), v.get())
+    np.testing.assert_array_equal(after.get(), v.get())
     top = cp.ReductionKernel("T x", "T y", "x", "max(a, b)", "y = a", "-1e30", "top")
     assert top(_dev(x), axis=1, keepdims=True).shape == (4, 1, 5, 2)
     np.testing.assert_array_equal(top(_dev(x), axis=1).get(), x.max(axis=1))
     assert top(_dev(x)).get() == x.max()
+    x[0, 0, 0, 0] = np.nan                  # CUDA's max of floats (fmaxf) drops a NaN
+    np.testing.assert_array_equal(top(_dev(x), axis=1).get(), np.fmax.reduce(x, axis=1))
+    assert not np.isnan(top(_dev(x)).get())
     with pytest.raises(NotImplementedError, match="not simulated"):
         cp.ReductionKernel("T x", "T y", "x", "a * b", "y = a", "1", "prod")
+    with pytest.raises(ValueError, match="must be 0"):
+        cp.ReductionKernel("T x", "T y", "x", "a + b", "y = a", "1", "sum_from_one")
     with pytest.raises(TypeError, match="wrong number of arguments"):
         mean_sq(_dev(x))
     with pytest.raises(TypeError, match="host"):
@@ -439,7 +446,7 @@ def test_convolutions_through_the_index_kernels_equal_numpys_bit_for_bit(seed, t
 def test_fused_kernels_cut_the_launches_of_a_dcgan_and_an_mlp_iteration():
     # the anchored iterations of benchmarks.launches, fused and unfused, on the fake
     from benchmarks import launches
-    for name, (fused_at_most, fraction) in {"DCGAN-28 gan_step": (230, 0.45),
+    for name, (fused_at_most, fraction) in {"DCGAN-28 gan_step": (190, 0.4),
                                             "MLP-2D gan_step": (115, 0.6)}.items():
         make = launches.gan_step_trainer(*launches.ANCHORED[name])
         on, off = launches.count(make), launches.count(make, fused=False)

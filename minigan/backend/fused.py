@@ -160,6 +160,9 @@ class Reduction:
     reduced). Elsewhere the twin runs: ``twin(xp, *inputs, axis=, out=, **twin_only)``.
     ``out``: the array to write the (one) output into.
 
+    float16 inputs run the twin on every backend: a kernel would reduce in ``T`` (half)
+    itself, where NumPy's and CuPy's own sums of half arrays accumulate in float.
+
     The twin sums as NumPy does, in the memory order of its intermediate array; the fake
     CuPy sums the mapped values laid out as the first full-shape input. So the first input
     is the one whose memory order the twin's intermediate follows, and on the fake the two
@@ -180,7 +183,7 @@ class Reduction:
 
     def __call__(self, *args, axis=None, out=None, **twin_only):
         xp = _module_of(args)
-        if not runs_kernels(xp):
+        if not runs_kernels(xp) or any(_is_array(a) and a.dtype == numpy.float16 for a in args):
             return self.twin(xp, *args, axis=axis, out=out, **twin_only)
         kernel = self._kernels.get(id(xp))
         if kernel is None:

@@ -59,7 +59,8 @@ def resnet_generator(channels: int = 1, ngf: int = 16, n_blocks: int = 3) -> nn.
 
 
 def patch_discriminator(channels: int = 1, ndf: int = 32, n_layers: int = 2) -> nn.Sequential:
-    """The PatchGAN discriminator for 28x28 images (pix2pix's NLayerDiscriminator, scaled):
+    """The PatchGAN discriminator for 28x28 images, in the manner of pix2pix's NLayerDiscriminator
+    (which counts its layers differently):
     ``n_layers`` 4x4 convs, the first two of stride 2 (28 -> 14 -> 7), any further ones of
     stride 1 (7 -> 6 -> ...), the width doubling each time, instance norm after all but the
     first, LeakyReLU(0.2); then a 4x4 conv of stride 1 to one logit per patch position.

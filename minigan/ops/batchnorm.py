@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy
+
 from .. import backend as B
 from ..backend.fused import Elementwise, Reduction, runs_kernels
 from .workspace import scratch_like
@@ -98,13 +100,17 @@ def _variance_twin(xp, x, mu, axis=None, out=None, centred=None, squares=None):
     its squares in (the normalisation reuses x - mu)."""
     xc = xp.subtract(x, mu, out=centred)
     sq = xp.multiply(xc, xc, out=squares)
-    var = sq.sum(axis=axis, out=out)
+    # float16 is summed in float32, as NumPy's and CuPy's means do: m * var overflows
+    # float16's 65504 long before the variance itself does
+    wide = sq.dtype == numpy.float16
+    var = sq.sum(axis=axis, dtype=numpy.float32 if wide else None, out=None if wide else out)
     var /= sq.size // var.size                 # float / integer count, as the kernel divides
-    return var
+    return var.astype(numpy.float16) if wide else var
 
 
 # Per channel: the mean of (x - mu)^2 over the other axes, with no (x - mu) array written.
-# _in_ind.size() / _out_ind.size() is the number of values per channel, m.
+# _in_ind.size() / _out_ind.size() is the number of values per channel, m. (float16 runs
+# the twin, which sums in float32: Reduction's half_twin.)
 _variance = Reduction(
     "batchnorm_variance", "T x, T mu", "T var",
     "(x - mu) * (x - mu)", "a + b", "var = a / (_in_ind.size() / _out_ind.size())", "0",
@@ -176,7 +182,10 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None, dgamma_out=
         dx = dy * scale
         if not param_grads:
             return dx, None, None
-        return dx, (dy * xhat).sum(axis=axes), dy.sum(axis=axes)
+        xp = B.array_module(dy)
+        dgamma = _sum_product(xhat, dy, axis=axes, out=dgamma_out,
+                              work=None if runs_kernels(xp) else scratch_like(ws, "dy_xhat", xhat))
+        return dx, dgamma, dy.sum(axis=axes, out=dbeta_out)
     m = dy.size // dy.shape[1]
     xp = B.array_module(dy)
     # (written into dgamma_out / dbeta_out when given: a parameter's zeroed gradient)

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy
 
 from .. import backend as B
-from ..backend.fused import Elementwise, fusion
+from ..backend.fused import Elementwise, runs_kernels
 from .workspace import Workspace, scratch  # noqa: F401  (re-exported)
 
 
@@ -196,9 +196,8 @@ def _col2im_strided(xp, cols, x_shape, geometry: Geometry, out_size, start):
 # are one kernel each (docs/backends.md, "Fused kernels"). The NumPy path above stays
 # the reference; the tests compare the two bit for bit on the fake CuPy.
 
-def fused_here(xp) -> bool:
-    """Whether the conv's index kernels run: a GPU array namespace with fusion on."""
-    return xp is not numpy and fusion()
+# Whether the conv's index kernels run: a GPU array namespace with fusion on.
+fused_here = runs_kernels
 
 
 def gather_windows(x, cols, geometry: Geometry, out_size, rows_t_major: bool, lead=None):

@@ -40,6 +40,8 @@ class Config:
     lambda_cycle: float = 10.0      # CycleGAN: the cycle loss's weight
     lambda_identity: float = 0.5    # CycleGAN: the identity loss's weight, relative to lambda_cycle
     pool_size: int = 50             # CycleGAN: the discriminators' pool of past fakes
+    patch_layers: int = 2           # CycleGAN on images: the patch discriminator's conv layers
+                                    # (2: 22x22-pixel patches; 3: 34x34, the whole digit)
     spectral_norm: bool = False     # spectral normalisation of every D layer with weights
     pack: int = 1                   # PacGAN: D judges this many samples at once
     lr_decay: bool = False          # linear decay of both learning rates to 0
@@ -71,6 +73,8 @@ class Config:
         if unknown:
             raise ValueError(f"config: unknown fields {unknown}")
         d = dict(d)
+        if d.get("model") == "cyclegan28" and "patch_layers" not in d:
+            d["patch_layers"] = 3       # checkpoints from before the field had three layers
         if d.get("bandwidths") is not None:
             d["bandwidths"] = tuple(d["bandwidths"])
         return cls(**d)
@@ -108,7 +112,8 @@ def resolve(cfg: Config, explicit: set = frozenset()) -> Config:
 def check(cfg: Config) -> None:
     """ValueError/TypeError naming the field for a setting no run can use."""
     where = cfg.preset
-    for name in ("steps", "batch_size", "latent_dim", "hidden", "eval_samples", "pack"):
+    for name in ("steps", "batch_size", "latent_dim", "hidden", "eval_samples", "pack",
+                 "patch_layers"):
         integer(where, name, getattr(cfg, name), minimum=1)
     for name in ("sample_every", "checkpoint_every", "seed", "n_critic", "pool_size"):
         integer(where, name, getattr(cfg, name), minimum=0)

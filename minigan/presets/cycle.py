@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy
@@ -29,6 +28,7 @@ from ..gan.cyclegan import (CycleGANTrainer, Translators, patch_discriminator,
 from ..gan.ema import EMA
 from .build import load, make_optimizer
 from .config import Config
+from .report import averaged     # G's (here G's and F's) weight averages, where kept
 from .runner import ConfigError, checkpoint_in, run_record, train_to_end
 
 HELD_OUT = 0.1          # images: the last tenth of each domain (shuffled with seed 0) is held out
@@ -58,8 +58,8 @@ def split(images, labels, frac: float = HELD_OUT, seed: int = HELD_OUT_SEED):
 def build_cycle_models(cfg: Config):
     """(G, F, D_A, D_B) for a CycleGAN config."""
     if cfg.model == "cyclegan28":
-        return (resnet_generator(), resnet_generator(), patch_discriminator(),
-                patch_discriminator())
+        return (resnet_generator(), resnet_generator(), patch_discriminator(n_layers=cfg.patch_layers),
+                patch_discriminator(n_layers=cfg.patch_layers))
     dim = registry.get(cfg.data).dim
     return (point_generator(dim, cfg.hidden), point_generator(dim, cfg.hidden),
             point_discriminator(dim, cfg.hidden), point_discriminator(dim, cfg.hidden))
@@ -120,12 +120,6 @@ def inputs(exp_or_cfg, direction: str, n: int, seed: int = 0):
 
 def _translate_host(gen, x):
     return B.to_numpy(translate(gen, B.to_device(numpy.ascontiguousarray(x))))
-
-
-def averaged(exp: CycleExperiment):
-    """A block in which G and F hold their weight averages (when the run keeps them)."""
-    ema = exp.trainer.ema
-    return ema.applied() if ema is not None else nullcontext()
 
 
 def evaluate_cycle(exp: CycleExperiment, seed: int = 13) -> dict:
@@ -313,6 +307,6 @@ def _read_input(path, ds):
     return x.astype(numpy.float32)
 
 
-__all__ = ["averaged", "load_translators", "translate_checkpoint", "run_cycle", "CycleExperiment",
+__all__ = ["load_translators", "translate_checkpoint", "run_cycle", "CycleExperiment",
            "build_cycle", "build_cycle_models", "evaluate_cycle", "draw_translation", "inputs",
            "split"]

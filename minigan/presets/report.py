@@ -23,7 +23,7 @@ def _classes(n: int, k: int):
 
 def averaged(exp):
     """G's weights to evaluate and draw: the exponential moving average when the run keeps
-    one (a context manager), else G as it is."""
+    one (a context manager), else G as it is. (A CycleGAN's average holds G and F.)"""
     from contextlib import nullcontext
     ema = exp.trainer.ema
     return ema.applied() if ema is not None else nullcontext()

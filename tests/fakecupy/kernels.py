@@ -191,7 +191,8 @@ class ElementwiseKernel:
 # ---------------------------------------------------------------- ReductionKernel
 
 # the reduce expressions the fake understands, as the NumPy reductions that compute them
-_REDUCERS = {"a+b": numpy.add, "max(a,b)": numpy.maximum, "min(a,b)": numpy.minimum}
+# (CUDA's max and min of floats are fmaxf and fminf: a NaN operand is dropped)
+_REDUCERS = {"a+b": numpy.add, "max(a,b)": numpy.fmax, "min(a,b)": numpy.fmin}
 
 
 class ReductionKernel:
@@ -230,6 +231,10 @@ class ReductionKernel:
             raise NotImplementedError(f"fakecupy.{self.where}: reduce_expr {reduce_expr!r} is not "
                                       f"simulated (only {', '.join(_REDUCERS)})")
         self.reducer = _REDUCERS[key]
+        if self.reducer is numpy.add and float(cuda_c.parse_number(identity.strip(), self.where)) != 0:
+            # a GPU starts every thread's and block's partial sum from the identity
+            raise ValueError(f"{self.where}: the identity of a + b must be 0, got {identity!r} "
+                             f"(CuPy starts each partial sum from it)")
         self.map_expr, self.post_map_expr = map_expr, post_map_expr
         self.identity, self.reduce_type = identity, reduce_type
         names = [p[0] for p in self.in_params + self.out_params]
@@ -337,9 +342,9 @@ class ReductionKernel:
         if rt is None:
             raise TypeError(f"{self.where}: cannot tell the reduce type {word}")
         mapped = self._map(ins, bound, typedefs, shape, rt)
-        # NumPy's reduction, from the identity unless that is a sum's 0
+        # NumPy's reduction (a max or min from the identity; a sum's identity is 0)
         start = cuda_c.as_type(cuda_c.parse_number(self.identity.strip(), self.where), rt)
-        kw = {} if self.reducer is numpy.add and start == 0 else {"initial": start}
+        kw = {} if self.reducer is numpy.add else {"initial": start}
         with numpy.errstate(all="ignore"):
             reduced = self.reducer.reduce(mapped, axis=axes, dtype=rt, keepdims=keepdims, **kw)
         res = self._post(reduced, outs, bound, typedefs, mapped.size, out_shape, rt)
