@@ -261,8 +261,10 @@ def test_mix_with_every_layer_coarse_gives_the_row_sources(style_run):
     from minigan.presets.sampling import load_generator, mixing_grid
     G, _, _ = load_generator(style_run)
     grid = mixing_grid(G, 2, 3, crossover=N_STYLES)
+    # the same arithmetic in batches of another size: GEMMs blocked differently round a
+    # float32 pixel by up to about 1e-5 (a wrong style would move it by tenths)
     for c in range(3):
-        np.testing.assert_allclose(grid["images"][:, c], grid["rows"], atol=1e-5)
+        np.testing.assert_allclose(grid["images"][:, c], grid["rows"], atol=1e-4)
 
 
 def test_truncation_samples_and_bad_values(style_run, tmp_path, capsys):

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy
-
 from .. import backend as B
 from ..backend.fused import Elementwise, Reduction, runs_kernels
 from .workspace import scratch_like
@@ -97,23 +95,20 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
 
 def _variance_twin(xp, x, mu, axis=None, out=None, centred=None, squares=None):
     """mean((x - mu)^2) over ``axis``; ``centred`` / ``squares``: arrays to keep x - mu and
-    its squares in (the normalisation reuses x - mu)."""
+    its squares in (the normalisation reuses x - mu). NumPy's mean divides the sum by the
+    count in float64 and rounds once to x's dtype (and sums float16 in float32)."""
     xc = xp.subtract(x, mu, out=centred)
     sq = xp.multiply(xc, xc, out=squares)
-    # float16 is summed in float32, as NumPy's and CuPy's means do: m * var overflows
-    # float16's 65504 long before the variance itself does
-    wide = sq.dtype == numpy.float16
-    var = sq.sum(axis=axis, dtype=numpy.float32 if wide else None, out=None if wide else out)
-    var /= sq.size // var.size                 # float / integer count, as the kernel divides
-    return var.astype(numpy.float16) if wide else var
+    return sq.mean(axis=axis, out=out)
 
 
 # Per channel: the mean of (x - mu)^2 over the other axes, with no (x - mu) array written.
-# _in_ind.size() / _out_ind.size() is the number of values per channel, m. (float16 runs
-# the twin, which sums in float32: Reduction's half_twin.)
+# _in_ind.size() / _out_ind.size() is the number of values per channel, m; the sum is
+# divided by it in double and rounded once, as NumPy's mean does. (float16 runs the twin,
+# whose mean sums in float32: see Reduction.)
 _variance = Reduction(
-    "batchnorm_variance", "T x, T mu", "T var",
-    "(x - mu) * (x - mu)", "a + b", "var = a / (_in_ind.size() / _out_ind.size())", "0",
+    "batchnorm_variance", "T x, T mu", "T var", "(x - mu) * (x - mu)", "a + b",
+    "var = (T)((double)a / (double)(_in_ind.size() / _out_ind.size()))", "0",
     _variance_twin)
 
 
