@@ -346,6 +346,11 @@ def test_the_fakes_reduction_kernel_maps_reduces_and_post_maps_as_cupy_documents
     assert mean_sq(_dev(x), _dev(mu), after, axis=(0, 2, 3)) is after
     np.testing.assert_array_equal(out.get(), v.get())
     np.testing.assert_array_equal(after.get(), v.get())
+    # reduce_type: a float64 sum of float32 values, named _type_reduce in the expressions
+    wide = cp.ReductionKernel("float32 x", "float32 y", "(_type_reduce)x", "a + b",
+                              "y = (float)(a / (_type_reduce)2)", "0", "wide", reduce_type="double")
+    np.testing.assert_array_equal(wide(_dev(x), axis=0).get(),
+                                  (x.astype(np.float64).sum(axis=0) / 2).astype(np.float32))
     top = cp.ReductionKernel("T x", "T y", "x", "max(a, b)", "y = a", "-1e30", "top")
     assert top(_dev(x), axis=1, keepdims=True).shape == (4, 1, 5, 2)
     np.testing.assert_array_equal(top(_dev(x), axis=1).get(), x.max(axis=1))

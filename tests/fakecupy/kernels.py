@@ -206,7 +206,8 @@ class ReductionKernel:
     (all axes when None) with ``reduce_expr`` of ``a`` and ``b`` starting from
     ``identity``; ``post_map_expr`` then runs once per output element with ``a`` the
     reduced value and may use ``_in_ind.size()`` / ``_out_ind.size()``; values are held in
-    ``reduce_type`` (default: the first output's type). The output is passed positionally
+    ``reduce_type`` (default: the first output's type), named ``_type_reduce`` in the
+    expressions. The output is passed positionally
     after the inputs or as ``out=``, or allocated.
 
     The fake runs the map with the CUDA C interpreter, lays the mapped values out in the
@@ -341,6 +342,7 @@ class ReductionKernel:
         rt = _fixed(word) or bound.get(word)
         if rt is None:
             raise TypeError(f"{self.where}: cannot tell the reduce type {word}")
+        typedefs["_type_reduce"] = rt           # CuPy's name for it in the expressions
         mapped = self._map(ins, bound, typedefs, shape, rt)
         # NumPy's reduction (a max or min from the identity; a sum's identity is 0)
         start = cuda_c.as_type(cuda_c.parse_number(self.identity.strip(), self.where), rt)
