@@ -60,6 +60,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
     xp = B.array_module(x)
     axes, shape = _axes(x)
     m = x.size // x.shape[1]
+    xhat = scratch_like(ws, "xhat", x)
     if training:
         if m <= 1:
             raise ValueError(f"batchnorm: expected more than 1 value per channel when training, "
@@ -67,7 +68,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
         mu = x.mean(axis=axes)
         # biased: this is what normalises. On NumPy x - mu is kept (in xhat's buffer) for the
         # normalisation; a GPU's one kernel maps and sums without storing it.
-        xc = None if runs_kernels(xp) else scratch_like(ws, "xhat", x)
+        xc = None if runs_kernels(xp) else xhat
         var = _variance(x, mu.reshape(shape), axis=axes, centred=xc,
                         squares=None if xc is None else scratch_like(ws, "sq", x))
         factor = momentum if momentum is not None else 1.0 / (num_batches_tracked + 1)
@@ -87,7 +88,6 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training: bool 
         finite = None
     # y in x's memory order, as NumPy's ufuncs give; xhat in the workspace (in place over
     # x - mu where the NumPy path has it)
-    xhat = xc if xc is not None else scratch_like(ws, "xhat", x)
     xhat, y = _normalise(x, mu.reshape(shape), inv_std.reshape(shape), gamma.reshape(shape),
                          beta.reshape(shape), xhat, xp.empty_like(xhat), centred=xc)
     return y, BatchNormCache(xhat, gamma, inv_std, training, finite)
@@ -177,16 +177,12 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None, dgamma_out=
         dx = dy * scale
         if not param_grads:
             return dx, None, None
-        xp = B.array_module(dy)
-        dgamma = _sum_product(xhat, dy, axis=axes, out=dgamma_out,
-                              work=None if runs_kernels(xp) else scratch_like(ws, "dy_xhat", xhat))
-        return dx, dgamma, dy.sum(axis=axes, out=dbeta_out)
+        return dx, _sum_product(xhat, dy, axis=axes, out=dgamma_out, ws=ws), \
+            dy.sum(axis=axes, out=dbeta_out)
     m = dy.size // dy.shape[1]
-    xp = B.array_module(dy)
     # (written into dgamma_out / dbeta_out when given: a parameter's zeroed gradient)
     dbeta = dy.sum(axis=axes, out=dbeta_out)
-    dgamma = _sum_product(xhat, dy, axis=axes, out=dgamma_out,
-                          work=None if runs_kernels(xp) else scratch_like(ws, "dy_xhat", xhat))
+    dgamma = _sum_product(xhat, dy, axis=axes, out=dgamma_out, ws=ws)
     dx = _backward_dx(dy, xhat, dgamma.reshape(shape), dbeta.reshape(shape), m,
                       gamma.reshape(shape), inv_std.reshape(shape))
     if not param_grads:
@@ -194,8 +190,9 @@ def batchnorm_backward(dy, cache, param_grads: bool = True, ws=None, dgamma_out=
     return dx, dgamma, dbeta
 
 
-def _sum_product_twin(xp, xhat, dy, axis=None, out=None, work=None):
-    return xp.multiply(dy, xhat, out=work).sum(axis=axis, out=out)
+def _sum_product_twin(xp, xhat, dy, axis=None, out=None, ws=None):
+    # the product in the workspace's "dy_xhat", laid out as xhat (the kernel writes none)
+    return xp.multiply(dy, xhat, out=scratch_like(ws, "dy_xhat", xhat)).sum(axis=axis, out=out)
 
 
 # sum(dy xhat) per channel (dgamma) in one kernel, no product array written. xhat comes

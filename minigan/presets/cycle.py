@@ -58,8 +58,9 @@ def split(images, labels, frac: float = HELD_OUT, seed: int = HELD_OUT_SEED):
 def build_cycle_models(cfg: Config):
     """(G, F, D_A, D_B) for a CycleGAN config."""
     if cfg.model == "cyclegan28":
-        return (resnet_generator(), resnet_generator(), patch_discriminator(n_layers=cfg.patch_layers),
-                patch_discriminator(n_layers=cfg.patch_layers))
+        k = cfg.patch_layers
+        return (resnet_generator(), resnet_generator(), patch_discriminator(n_layers=k),
+                patch_discriminator(n_layers=k))
     dim = registry.get(cfg.data).dim
     return (point_generator(dim, cfg.hidden), point_generator(dim, cfg.hidden),
             point_discriminator(dim, cfg.hidden), point_discriminator(dim, cfg.hidden))

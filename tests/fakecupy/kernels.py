@@ -71,6 +71,37 @@ def _bind_types(where, params, args):
     return bound
 
 
+def _parse(cache: dict, src: str, where: str, typedefs: dict):
+    """The parsed program of ``src`` for these type bindings (cached in ``cache``); syntax the
+    interpreter cannot read is CuPy's CompileException, as NVRTC's errors surface."""
+    key = (src, tuple(sorted((k, str(v)) for k, v in typedefs.items())))
+    if key not in cache:
+        try:
+            cache[key] = cuda_c.Parser(src, where, typedefs).program()
+        except cuda_c.CompileError as exc:
+            raise CompileException(str(exc)) from None
+    return cache[key]
+
+
+def _run(lanes, program) -> None:
+    try:
+        lanes.run(program)
+    except cuda_c.CompileError as exc:
+        raise CompileException(str(exc)) from None
+
+
+def _write_back(a, lanes, name: str, shape) -> None:
+    """Output ``a`` takes the values of ``name`` in the lanes that assigned it only, as on a
+    GPU (the other elements keep what they held)."""
+    n = lanes.n
+    value = numpy.broadcast_to(lanes.lookup(name)[1], (n,))
+    done = lanes.written[name]
+    if a._a.flags.c_contiguous:
+        a._a.reshape(-1)[done] = value[done]
+    else:
+        a._a[...] = numpy.where(done, value, a._a.reshape(-1)).reshape(shape)
+
+
 class ElementwiseKernel:
     def __init__(self, in_params, out_params, operation, name="kernel", reduce_dims=True,
                  preamble="", no_return=False, return_tuple=False, loop_prep="",
@@ -113,15 +144,8 @@ class ElementwiseKernel:
         return shape
 
     def _program(self, typedefs):
-        key = tuple(sorted((k, str(v)) for k, v in typedefs.items()))
-        if key not in self._ast:
-            try:
-                # CuPy's generated loop writes the operation followed by ";"
-                self._ast[key] = cuda_c.Parser(self.operation + ";", self.where,
-                                               typedefs).program()
-            except cuda_c.CompileError as exc:
-                raise CompileException(str(exc)) from None
-        return self._ast[key]
+        # CuPy's generated loop writes the operation followed by ";"
+        return _parse(self._ast, self.operation + ";", self.where, typedefs)
 
     def _bind(self, lanes, name, t, a, raw, is_out, shape):
         """Make argument ``a`` of parameter ``name`` (dtype ``t``) visible to the body."""
@@ -168,19 +192,10 @@ class ElementwiseKernel:
             if k >= n_in:
                 outs.append((name, a, raw))
                 lanes.written[name] = numpy.zeros(n, bool)
-        try:
-            lanes.run(program)
-        except cuda_c.CompileError as exc:
-            raise CompileException(str(exc)) from None
+        _run(lanes, program)
         for name, a, raw in outs:
             if not raw:
-                # as on a GPU, an output is written only in the lanes that assigned it
-                value = numpy.broadcast_to(lanes.lookup(name)[1], (n,))
-                done = lanes.written[name]
-                if a._a.flags.c_contiguous:
-                    a._a.reshape(-1)[done] = value[done]
-                else:
-                    a._a[...] = numpy.where(done, value, a._a.reshape(-1)).reshape(shape)
+                _write_back(a, lanes, name, shape)
         counters.launch(f"kernel:{self.name}")
         if self.no_return:
             return None
@@ -244,21 +259,6 @@ class ReductionKernel:
                                    f"b: {names}")
         self._ast = {}
 
-    def _program(self, src, typedefs):
-        key = (src, tuple(sorted((k, str(v)) for k, v in typedefs.items())))
-        if key not in self._ast:
-            try:
-                self._ast[key] = cuda_c.Parser(src, self.where, typedefs).program()
-            except cuda_c.CompileError as exc:
-                raise CompileException(str(exc)) from None
-        return self._ast[key]
-
-    def _run(self, program, lanes):
-        try:
-            lanes.run(program)
-        except cuda_c.CompileError as exc:
-            raise CompileException(str(exc)) from None
-
     def _outputs(self, args, out):
         """The outputs passed (positionally after the inputs, or out=), or Nones."""
         n_in, n_out = len(self.in_params), len(self.out_params)
@@ -289,7 +289,7 @@ class ReductionKernel:
             else:
                 lanes.declare(name, t, numpy.asarray(a).astype(t))
         lanes.declare("_mapped", rt)
-        self._run(self._program(f"_mapped = ({self.map_expr});", typedefs), lanes)
+        _run(lanes, _parse(self._ast, f"_mapped = ({self.map_expr});", self.where, typedefs))
         like = next((a._a for a in ins if type(a) is ndarray and a._a.shape == shape), None)
         mapped = numpy.empty_like(like, dtype=rt) if like is not None else numpy.empty(shape, rt)
         mapped[...] = numpy.broadcast_to(lanes.lookup("_mapped")[1], (n,)).reshape(shape)
@@ -314,14 +314,9 @@ class ReductionKernel:
             post.declare(name, t)
             post.written[name] = numpy.zeros(m, bool)
             results.append((name, o))
-        self._run(self._program(self.post_map_expr + ";", typedefs), post)
+        _run(post, _parse(self._ast, self.post_map_expr + ";", self.where, typedefs))
         for name, o in results:
-            done = post.written[name]
-            value = numpy.broadcast_to(post.lookup(name)[1], (m,))
-            if o._a.flags.c_contiguous:
-                o._a.reshape(-1)[done] = value[done]
-            else:
-                o._a[...] = numpy.where(done, value, o._a.reshape(-1)).reshape(out_shape)
+            _write_back(o, post, name, out_shape)
         return [o for _, o in results]
 
     def __call__(self, *args, out=None, axis=None, keepdims=False, stream=None):
