@@ -18,12 +18,16 @@ def test_unknown_preset_exits_2_with_usage(capsys):
 
 
 @pytest.mark.parametrize("argv", [["train", "--steps", "abc"], ["train", "--steps", "0"],
-                                  ["train", "--bogus"], ["train", "--backend", "tpu"], []])
+                                  ["train", "--bogus"], ["train", "--backend", "tpu"],
+                                  ["train", "cyclegan-digits", "--patch-layers", "0"], []])
 def test_bad_flags_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as e:
         main(argv)
     assert e.value.code == 2
-    assert "usage:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "usage:" in err
+    if "--patch-layers" in argv:            # the flag is named with what it takes
+        assert "--patch-layers" in err and "0" in err
 
 
 @pytest.mark.skipif(B.gpu_available(), reason="a GPU works here")
