@@ -141,13 +141,17 @@ def test_steps_on_the_fake_cupy_never_synchronise():
     fakecupy.install()
     mg.backend.use("fakecupy")
     try:
-        tr = _trainer(2, dtype=np.float32, pool=4)
+        t = _trainer(2, dtype=np.float32, pool=4)
+        # with the generators' weight average, updated on the device too
+        tr = CycleGANTrainer(t.G, t.F, t.D_A, t.D_B, t.g_opt, t.d_opt, t.sample_a, t.sample_b,
+                             batch_size=6, pool_size=4, ema=EMA(Translators(t.G, t.F), 0.9))
         tr.iteration()                                # fills the pool
         counters.reset()
         with no_sync("a CycleGAN step"):
             tr.iteration()
             tr.iteration()
         assert counters.syncs == 0 and counters.launches > 0
+        assert all(mg.backend.backend_of(a) == "fakecupy" for a in tr.ema.shadow)
     finally:
         mg.backend.use("numpy")
 
